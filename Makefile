@@ -1,0 +1,86 @@
+# The one entry point of the DCO maintenance fork of OpenVPN 2.6.14.
+# Everything generated goes to build/ (never committed).  'make help'
+# lists the targets; README.md explains them.
+
+SHELL := /bin/bash
+CONTRIB := contrib
+
+.PHONY: all help deps fetch tree tree-stock tree-debian13 tree-debian12 \
+	build build-stock build-nodco check check-nodco check-series export \
+	roundtrip flavors refresh-lock lint test clean
+
+all: build
+
+help:
+	@echo 'make [build]      install deps, fetch + verify inputs, assemble and build the fork'
+	@echo 'make test         every test: lint, series round trip, each commit built and'
+	@echo '                  checked, --disable-dco build, Debian flavors, storm CI pass'
+	@echo 'make deps         install build dependencies (apt, as root)'
+	@echo 'make fetch        download Debian'"'"'s inputs and verify them against sources.lock'
+	@echo 'make tree         assemble build/fork/tree: pristine 2.6.14 + patches/series'
+	@echo 'make tree-stock | tree-debian13 | tree-debian12   the other flavors'
+	@echo 'make build-stock  build pristine 2.6.14 with the same options (reference)'
+	@echo 'make check        build the fork and run its make check'
+	@echo 'make check-nodco  the same with --disable-dco'
+	@echo 'make check-series build and make check every commit of the series'
+	@echo 'make export       write build/fork/tree back to patches/'
+	@echo 'make roundtrip    assemble + export must reproduce patches/ byte for byte'
+	@echo 'make refresh-lock pin the Debian revisions the archive offers now'
+	@echo 'make storm        stock-vs-fork deletion-storm benchmark (real ovpn-dco in qemu)'
+	@echo 'make storm-ci     small storm pass on the fork (part of make test)'
+
+deps:
+	$(CONTRIB)/install-deps build
+
+fetch: deps
+	$(CONTRIB)/fetch-sources
+
+# The fork tree is kept if it holds work not yet exported (see assemble-tree).
+build/fork/tree/.git: | fetch
+	$(CONTRIB)/assemble-tree fork
+
+tree: fetch
+	$(CONTRIB)/assemble-tree fork
+
+tree-stock tree-debian13 tree-debian12: fetch
+	$(CONTRIB)/assemble-tree $(@:tree-%=%)
+
+build: tree
+	$(CONTRIB)/build-tree fork
+
+build-stock: tree-stock
+	$(CONTRIB)/build-tree stock
+
+build-nodco: tree
+	$(CONTRIB)/build-tree fork nodco --disable-dco
+
+check: tree
+	CHECK=1 $(CONTRIB)/build-tree fork
+
+check-nodco: tree
+	CHECK=1 $(CONTRIB)/build-tree fork nodco --disable-dco
+
+check-series: tree
+	$(CONTRIB)/check-series fork
+
+export:
+	$(CONTRIB)/export-series
+
+roundtrip: tree
+	$(CONTRIB)/roundtrip
+
+flavors: tree-debian13 tree-debian12 tree-stock
+
+refresh-lock: deps
+	$(CONTRIB)/refresh-lock
+
+lint:
+	$(CONTRIB)/install-deps lint
+	shellcheck -x $(CONTRIB)/* .ci/run $(wildcard tests/storm/*.sh)
+
+test: deps lint roundtrip check-series check-nodco flavors storm-ci
+
+clean:
+	rm -rf build
+
+-include tests/storm/storm.mk
