@@ -7,7 +7,7 @@ CONTRIB := contrib
 
 .PHONY: all help deps fetch tree tree-stock tree-debian13 tree-debian12 \
 	build build-stock build-nodco check check-nodco check-series export \
-	roundtrip flavors refresh-lock lint test clean
+	roundtrip prove-tests flavors refresh-lock lint test clean
 
 all: build
 
@@ -23,6 +23,7 @@ help:
 	@echo 'make check        build the fork and run its make check'
 	@echo 'make check-nodco  the same with --disable-dco'
 	@echo 'make check-series build and make check every commit of the series'
+	@echo 'make prove-tests  the DCO unit tests must fail on unpatched 2.6.14'
 	@echo 'make export       write build/fork/tree back to patches/'
 	@echo 'make roundtrip    assemble + export must reproduce patches/ byte for byte'
 	@echo 'make refresh-lock pin the Debian revisions the archive offers now'
@@ -63,6 +64,9 @@ check-nodco: tree
 check-series: tree
 	$(CONTRIB)/check-series fork
 
+prove-tests: fetch
+	$(CONTRIB)/prove-dco-tests
+
 export:
 	$(CONTRIB)/export-series
 
@@ -76,9 +80,9 @@ refresh-lock: deps
 
 lint:
 	$(CONTRIB)/install-deps lint
-	shellcheck -x $(CONTRIB)/* .ci/run $(wildcard tests/storm/*.sh)
+	shellcheck -x $(filter-out %.mk,$(wildcard $(CONTRIB)/*)) .ci/run $(wildcard tests/storm/*.sh)
 
-test: deps lint roundtrip check-series check-nodco flavors storm-ci
+test: deps lint roundtrip check-series check-nodco prove-tests flavors
 
 clean:
 	rm -rf build
