@@ -27,6 +27,9 @@ help:
 	@echo 'make export       write build/fork/tree back to patches/'
 	@echo 'make roundtrip    assemble + export must reproduce patches/ byte for byte'
 	@echo 'make refresh-lock pin the Debian revisions the archive offers now'
+	@echo 'make deb12 | deb13  Debian packages: Debian'"'"'s source + our series as DEP-3 quilt patches'
+	@echo 'make autopkgtest  Debian'"'"'s autopkgtests against the packages built last'
+	@echo 'make review-series  git am + build on clean v2.6.14, format-patch + cover letter'
 	@echo 'make storm        stock-vs-fork deletion-storm benchmark (real ovpn-dco in qemu)'
 	@echo 'make storm-ci     small storm pass on the fork (part of make test)'
 
@@ -82,9 +85,10 @@ lint:
 	$(CONTRIB)/install-deps lint
 	shellcheck -x $(filter-out %.mk,$(wildcard $(CONTRIB)/*)) .ci/run $(wildcard tests/storm/*.sh)
 
-test: deps lint roundtrip check-series check-nodco prove-tests flavors
+test: deps lint roundtrip check-series check-nodco prove-tests flavors review-series
 
 clean:
 	rm -rf build
 
+include contrib/packaging.mk
 -include tests/storm/storm.mk
