@@ -30,6 +30,8 @@ help:
 	@echo 'make deb12 | deb13  Debian packages: Debian'"'"'s source + our series as DEP-3 quilt patches'
 	@echo 'make autopkgtest  Debian'"'"'s autopkgtests against the packages built last'
 	@echo 'make review-series  git am + build on clean v2.6.14, format-patch + cover letter'
+	@echo 'make asan-check   the fork built with ASan+UBSan, its make check, any report fatal'
+	@echo 'make fuzz-ci | fuzz  libFuzzer on the netlink parse-and-process path: short / long run'
 	@echo 'make storm        stock-vs-fork deletion-storm benchmark (real ovpn-dco in qemu)'
 	@echo 'make storm-ci     small storm pass on the fork (part of make test)'
 
@@ -62,7 +64,7 @@ check: tree
 	CHECK=1 $(CONTRIB)/build-tree fork
 
 check-nodco: tree
-	CHECK=1 $(CONTRIB)/build-tree fork nodco --disable-dco
+	CHECK=quick $(CONTRIB)/build-tree fork nodco --disable-dco
 
 check-series: tree
 	$(CONTRIB)/check-series fork
@@ -83,12 +85,15 @@ refresh-lock: deps
 
 lint:
 	$(CONTRIB)/install-deps lint
-	shellcheck -x $(filter-out %.mk,$(wildcard $(CONTRIB)/*)) .ci/run $(wildcard tests/storm/*.sh)
+	shellcheck -x $(filter-out %.mk,$(wildcard $(CONTRIB)/*)) .ci/run \
+		$(wildcard tests/storm/*.sh) $(wildcard tests/fuzz/*.sh)
 
-test: deps lint roundtrip check-series check-nodco prove-tests flavors review-series
+test: deps lint roundtrip check-series check-nodco prove-tests flavors review-series \
+	asan-check fuzz-ci
 
 clean:
 	rm -rf build
 
 include contrib/packaging.mk
+include tests/fuzz/fuzz.mk
 -include tests/storm/storm.mk

@@ -1,0 +1,147 @@
+#!/bin/bash
+# Build the libFuzzer harness fuzz_dco_netlink against the assembled fork
+# tree, with clang: the daemon sources with
+# -fsanitize=fuzzer-no-link,address,undefined, the harness with
+# -fsanitize=fuzzer, and the seed corpus.
+#
+# Usage: tests/fuzz/build.sh
+# Environment:
+#   FUZZ_DIR   work directory (default build/fuzz)
+#   FUZZ_TREE  git tree to build (default build/fork/tree), REV its commit
+#   CC         clang to use (default clang, else clang-14)
+#   FUZZ_PATCHES  patch files (-p1) applied
+#              to the exported copy, to fuzz past findings whose fixes are
+#              not in the tree yet; the tree itself is never changed
+# Output: $FUZZ_DIR/fuzz_dco_netlink, $FUZZ_DIR/seeds/
+#
+# The tree is exported (git archive) into $FUZZ_DIR/src, never built in
+# place; configure runs again only when the exported commit changes.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+fuzz_dir=${FUZZ_DIR:-$top/build/fuzz}
+tree=${FUZZ_TREE:-$top/build/fork/tree}
+src=$fuzz_dir/src
+
+step()
+{
+    printf '==> %s\n' "$*" >&2
+}
+
+die()
+{
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+cc=${CC:-}
+if [ -z "$cc" ]; then
+    for c in clang clang-14; do
+        if command -v "$c" >/dev/null 2>&1; then
+            cc=$c
+            break
+        fi
+    done
+fi
+[ -n "$cc" ] || die "clang is missing (apt-get install clang libclang-rt-14-dev)"
+"$cc" --version | grep -q clang || die "$cc is not clang"
+for t in autoreconf make python3 git; do
+    command -v "$t" >/dev/null 2>&1 || die "required tool '$t' is missing"
+done
+[ -d "$tree/.git" ] || die "no tree in $tree (run 'make tree' first)"
+
+# the libFuzzer runtime ships with libclang-rt-*-dev
+probe=$(mktemp -d)
+trap 'rm -rf "$probe"' EXIT
+printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long s) { (void)d; (void)s; return 0; }\n' \
+    >"$probe/p.c"
+"$cc" -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" 2>"$probe/err" \
+    || { cat "$probe/err" >&2; die "$cc cannot link libFuzzer (apt-get install libclang-rt-14-dev)"; }
+
+san='-fsanitize=address,undefined -fno-sanitize-recover=undefined'
+cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $san"
+rev=$(git -C "$tree" rev-parse --verify "${REV:-HEAD}^{commit}") || die "no commit ${REV:-HEAD} in $tree"
+read -r -a patches <<<"${FUZZ_PATCHES:-}"
+stamp="$rev $cc $cflags"
+for p in "${patches[@]}"; do
+    [ -f "$p" ] || die "no patch $p"
+    stamp="$stamp $(sha256sum <"$p" | cut -c1-16)"
+done
+
+mkdir -p "$fuzz_dir"
+if [ ! -f "$src/.fuzz-stamp" ] || [ "$(cat "$src/.fuzz-stamp")" != "$stamp" ]; then
+    step "exporting ${rev:0:12} ($(git -C "$tree" log -1 --format=%s "$rev")) to $src"
+    rm -rf "$src"
+    mkdir -p "$src"
+    git -C "$tree" archive --format=tar "$rev" | tar -x -m -C "$src"
+    for p in "${patches[@]}"; do
+        step "applying $p to the exported copy"
+        patch -s -p1 -d "$src" <"$p" || die "$p does not apply"
+    done
+    step "autoreconf + configure (CC=$cc, $cflags)"
+    (
+        cd "$src"
+        autoreconf -fi >autoreconf.log 2>&1 || die "autoreconf failed, see $src/autoreconf.log"
+        CC=$cc CFLAGS=$cflags ./configure --enable-dco --enable-pkcs11 \
+            --with-crypto-library=openssl --enable-lz4 --enable-lzo \
+            >configure.log 2>&1 || die "configure failed, see $src/configure.log"
+    )
+    grep -q '^#define ENABLE_DCO 1' "$src/config.h" || die "configure did not enable DCO (libnl-genl-3-dev missing?)"
+    printf '%s\n' "$stamp" >"$src/.fuzz-stamp"
+fi
+
+step "building the daemon objects (sanitized)"
+jobs=$(nproc)
+make -C "$src/src/compat" -j"$jobs" >"$fuzz_dir/make.log" 2>&1 \
+    || { tail -n 30 "$fuzz_dir/make.log" >&2; die "build of libcompat failed"; }
+make -C "$src/src/openvpn" -j"$jobs" openvpn >>"$fuzz_dir/make.log" 2>&1 \
+    || { tail -n 30 "$fuzz_dir/make.log" >&2; die "build of the daemon failed"; }
+
+# object list and libraries exactly as automake links the daemon
+# shellcheck disable=SC2016 # a make recipe: $(...) is for make
+printf 'print-%%:\n\t@echo $($*)\n' >"$fuzz_dir/print.mk"
+query()
+{
+    make -s --no-print-directory -C "$src/src/openvpn" -f Makefile -f "$fuzz_dir/print.mk" "print-$1"
+}
+objs=()
+for o in $(query am_openvpn_OBJECTS); do
+    case "$o" in
+        openvpn.o|mudp.o) ;;  # main(); mudp.c is #included by the harness
+        *) objs+=("$src/src/openvpn/$o") ;;
+    esac
+done
+read -r -a libs <<<"$(query LIBS) $(query OPTIONAL_LZO_LIBS) $(query OPTIONAL_LZ4_LIBS) \
+    $(query OPTIONAL_PKCS11_HELPER_LIBS) $(query OPTIONAL_CRYPTO_LIBS) \
+    $(query OPTIONAL_SELINUX_LIBS) $(query OPTIONAL_SYSTEMD_LIBS) \
+    $(query OPTIONAL_DL_LIBS) $(query OPTIONAL_INOTIFY_LIBS)"
+read -r -a nl_cflags <<<"$(query LIBNL_GENL_CFLAGS) $(query OPTIONAL_CRYPTO_CFLAGS)"
+
+wraps=()
+for w in nl_send_auto nl_recvmsgs genl_ctrl_resolve nl_socket_add_membership \
+    net_iface_new net_iface_del if_nametoindex x_msg assert_failed \
+    nla_get_u8 nla_get_u16 nla_get_u32 nla_get_u64 poll; do
+    wraps+=("-Wl,--wrap=$w")
+done
+
+# features of the tree the harness adapts to
+defs=()
+if grep -q resync_pending "$src/src/openvpn/dco_linux.h"; then
+    defs+=(-DFUZZ_HAVE_RESYNC)
+fi
+
+step "building fuzz_dco_netlink"
+read -r -a san_flags <<<"$san"
+"$cc" -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer "${san_flags[@]}" \
+    "${defs[@]}" -DHAVE_CONFIG_H -I"$src" -I"$src/include" -I"$src/src/compat" -I"$src/src/openvpn" \
+    "${nl_cflags[@]}" -DPLUGIN_LIBDIR='"/usr/lib/openvpn/plugins"' \
+    -c "$here/fuzz_dco_netlink.c" -o "$fuzz_dir/fuzz_dco_netlink.o"
+"$cc" -g -fsanitize=fuzzer "${san_flags[@]}" -o "$fuzz_dir/fuzz_dco_netlink" \
+    "$fuzz_dir/fuzz_dco_netlink.o" "${objs[@]}" "$src/src/compat/.libs/libcompat.a" \
+    "${wraps[@]}" "${libs[@]}"
+
+step "generating seeds"
+rm -rf "$fuzz_dir/seeds"
+python3 "$here/gen_seeds.py" "$fuzz_dir/seeds"
+step "built $fuzz_dir/fuzz_dco_netlink ($(find "$fuzz_dir/seeds" -type f | wc -l) seeds in $fuzz_dir/seeds)"

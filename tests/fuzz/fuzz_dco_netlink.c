@@ -1,0 +1,1164 @@
+/*
+ *  OpenVPN -- An application to securely tunnel IP networks
+ *             over a single UDP port, with support for SSL/TLS-based
+ *             session authentication and key exchange,
+ *             packet encryption, packet authentication, and
+ *             packet compression.
+ *
+ *  Copyright (C) 2026 The OpenVPN 2.6 DCO maintenance fork authors
+ *
+ *  This program is free software; you can redistribute it and/or modify
+ *  it under the terms of the GNU General Public License version 2
+ *  as published by the Free Software Foundation.
+ *
+ *  This program is distributed in the hope that it will be useful,
+ *  but WITHOUT ANY WARRANTY; without even the implied warranty of
+ *  MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+ *  GNU General Public License for more details.
+ *
+ *  You should have received a copy of the GNU General Public License along
+ *  with this program; if not, write to the Free Software Foundation, Inc.,
+ *  51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA.
+ */
+
+/**
+ * @file
+ * libFuzzer harness for the ovpn-dco netlink parser of dco_linux.c.
+ *
+ * Arbitrary bytes are delivered as netlink datagrams on the DCO socket of a
+ * live server (multi_context with instances) or p2p context, and go through
+ * the real path: the event loop dispatcher (multi_process_io_udp() /
+ * process_io() with DCO_READ) -> dco_read_and_process() -> nl_recvmsgs()
+ * -> ovpn_handle_msg() -> multi_process_incoming_dco() /
+ * process_incoming_dco().  Optionally the datagrams arrive while one of
+ * our requests waits for its reply (ovpn_nl_msg_send()), driven from the
+ * real callers: status dump, management bytecount, closing an instance,
+ * SET_PEER, SWAP_KEYS, DEL_KEY.
+ *
+ * The kernel is faked like in tests/unit_tests/openvpn/test_dco_linux.c:
+ * nl_cb_overwrite_recv() on the DCO nl_cb hands out queued datagrams, and
+ * nl_send_auto() is wrapped to answer every request (ACK, or NLMSG_DONE
+ * for a dump), and poll() on a DCO socket is answered from the fake queue,
+ * so nothing ever blocks.  NLMSG_ERROR codes that end openvpn by design
+ * (ENODEV; ENOMEM, see defuse_fatal_errors()) are rewritten to EIO so
+ * that fuzzing goes on.  nla_get_u8/16/32/64() are wrapped
+ * so that reading an attribute happens in instrumented code, where ASAN
+ * sees reads past the end of a message (libnl itself is not instrumented).
+ *
+ * Input format (see tests/fuzz/README.md):
+ *   byte 0: flags
+ *     bit 0      p2p context instead of the server
+ *     bits 1-3   request in flight while the datagrams arrive:
+ *                0 none (event loop only), 1 status dump, 2 management
+ *                bytecount (single GET_PEER), 3 closing an instance
+ *                (DEL_PEER request), 4 SET_PEER, 5 SWAP_KEYS, 6 DEL_KEY,
+ *                7 none
+ *     bit 4      split: the rest is a sequence of (u16 little endian
+ *                length, bytes) datagrams; otherwise it is one datagram
+ *   byte 1..: datagram(s)
+ *
+ * State: the server, the p2p context and their DCO sockets are created
+ * once; the client instances are created fresh for every input and every
+ * instance left at the end is closed, so every input starts from the same
+ * state.  After every input the harness checks that the instance table
+ * and n_clients agree, and it aborts (a finding) if a request is sent from
+ * inside a netlink parse callback, if a request would wait forever, or on
+ * any M_FATAL/ASSERT.
+ *
+ * Environment: FUZZ_VERBOSE=1 prints the OpenVPN log;
+ * FUZZ_STRICT_NLA=1 also aborts when an attribute is read with a length
+ * shorter than its type (no nla_policy validation).
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "syshead.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <string.h>
+
+#if !defined(ENABLE_DCO) || !defined(TARGET_LINUX)
+#error "fuzz_dco_netlink needs a Linux build with --enable-dco"
+#endif
+
+#include <netlink/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
+#include <netlink/handlers.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
+
+#include "dco.h"
+#include "multi.h"
+#include "forward.h"
+#include "manage.h"
+#include "init.h"
+#include "sig.h"
+#include "ssl.h"
+#include "status.h"
+#include "networking.h"
+
+/* multi_process_io_udp(), the function the UDP server event loop calls when
+ * the DCO socket is readable, is static: pull in the UDP server itself. */
+#include "mudp.c"
+
+/* dco_process_deferred() (run at the top of the server event loop) exists
+ * from the fork patch "dco_linux: act on notifications parsed during a
+ * request from the event loop" on; weak, so that the harness also builds
+ * against the commits of the series before it */
+void dco_process_deferred(dco_context_t *dco) __attribute__((weak));
+
+#define FAKE_OVPN_FAMILY    0x22    /**< generic netlink id of "ovpn-dco-v2" */
+#define FAKE_MCAST_GROUP    7       /**< id of the "peers" multicast group */
+#define FAKE_IFINDEX        42      /**< ifindex of our DCO interface */
+#define FUZZ_DEV            "dcofuzz0"
+
+#define MAX_CLIENTS         16      /**< --max-clients of the server */
+#define N_INSTANCES         8       /**< instances 0..7 exist for every input */
+#define P2P_PEER_ID         3
+#define MAX_DGRAMS          64      /**< datagrams per input */
+#define MAX_DGRAM_LEN       65536
+
+/* request kinds (bits 1-3 of the flag byte) */
+#define REQ_NONE            0
+#define REQ_STATUS_DUMP     1
+#define REQ_BYTECOUNT       2
+#define REQ_CLOSE_INSTANCE  3
+#define REQ_SET_PEER        4
+#define REQ_SWAP_KEYS       5
+#define REQ_DEL_KEY         6
+
+#define NOMEM_PER_INPUT     4
+
+/* FUZZ_HAVE_RESYNC: the tree has the overrun resynchronisation (its
+ * dco_context_t has resync_pending); set by build.sh */
+#ifdef FUZZ_HAVE_RESYNC
+#define FUZZ_NOMEM_SURVIVABLE 1
+#else
+#define FUZZ_NOMEM_SURVIVABLE 0
+#endif
+
+#define FLAG_P2P            0x01
+#define FLAG_SPLIT          0x10
+
+/** One datagram as the kernel would deliver it on the netlink socket */
+struct fake_dgram
+{
+    struct fake_dgram *next;
+    size_t len;
+    unsigned char buf[];
+};
+
+struct dgram_list
+{
+    struct fake_dgram *head;
+    struct fake_dgram *tail;
+    size_t len;
+};
+
+/** State of the fake ovpn-dco kernel module */
+static struct
+{
+    struct dgram_list queue;    /**< datagrams waiting on the socket */
+    struct dgram_list pending;  /**< fuzz datagrams for the next request */
+    int recv_depth;             /**< nl_recvmsgs() nesting */
+    int mcast_group;
+    unsigned int idle_reads;
+    dco_context_t *waiting;     /**< DCO context that sent the last request */
+    int nomem_left;             /**< ENOMEM errors still delivered as such */
+    unsigned int n_requests;
+} kernel;
+
+static struct
+{
+    bool verbose;
+    bool strict_nla;
+} fuzz;
+
+static struct context top;
+static struct multi_context multi;
+static struct context p2p;
+
+static bool
+is_dco_fd_of(const struct context *c, int fd)
+{
+    return c->c1.tuntap && c->c1.tuntap->dco.nl_sock
+           && fd == nl_socket_get_fd(c->c1.tuntap->dco.nl_sock);
+}
+
+static bool
+is_dco_fd(int fd)
+{
+    return is_dco_fd_of(&top, fd) || is_dco_fd_of(&p2p, fd);
+}
+
+/* ------------------------------------------------------------------------ */
+/* findings                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static void
+finding(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "==FUZZ FINDING== ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    abort();
+}
+
+/* ------------------------------------------------------------------------ */
+/* wrapped daemon functions                                                 */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Every log message is formatted (the debug level is 11, so that arguments
+ * of debug messages are evaluated as well): ASAN checks the %s arguments.
+ */
+void
+__wrap_x_msg(const unsigned int flags, const char *format, ...)
+{
+    char line[1024];
+    va_list arglist;
+
+    va_start(arglist, format);
+    vsnprintf(line, sizeof(line), format, arglist);
+    va_end(arglist);
+
+    if (fuzz.verbose)
+    {
+        fprintf(stderr, "%s\n", line);
+    }
+    if (flags & M_FATAL)
+    {
+        finding("M_FATAL: %s", line);
+    }
+}
+
+void
+__wrap_assert_failed(const char *filename, int line, const char *condition)
+{
+    finding("ASSERT failed: %s:%d %s", filename, line,
+            condition ? condition : "");
+}
+
+int
+__wrap_genl_ctrl_resolve(struct nl_sock *sk, const char *name)
+{
+    (void)sk;
+    if (strcmp(name, "nlctrl") == 0)
+    {
+        return GENL_ID_CTRL;
+    }
+    if (strcmp(name, OVPN_NL_NAME) == 0)
+    {
+        return FAKE_OVPN_FAMILY;
+    }
+    return -NLE_OBJ_NOTFOUND;
+}
+
+int
+__wrap_nl_socket_add_membership(struct nl_sock *sk, int group)
+{
+    (void)sk;
+    kernel.mcast_group = group;
+    return 0;
+}
+
+int
+__wrap_net_iface_new(openvpn_net_ctx_t *ctx, const openvpn_net_iface_t *iface,
+                     const char *type, void *arg)
+{
+    (void)ctx;
+    (void)iface;
+    (void)type;
+    (void)arg;
+    return 0;
+}
+
+int
+__wrap_net_iface_del(openvpn_net_ctx_t *ctx, const openvpn_net_iface_t *iface)
+{
+    (void)ctx;
+    (void)iface;
+    return 0;
+}
+
+unsigned int __real_if_nametoindex(const char *ifname);
+
+unsigned int
+__wrap_if_nametoindex(const char *ifname)
+{
+    if (strcmp(ifname, FUZZ_DEV) == 0)
+    {
+        return FAKE_IFINDEX;
+    }
+    return __real_if_nametoindex(ifname);
+}
+
+int __real_poll(struct pollfd *fds, nfds_t nfds, int timeout);
+
+/**
+ * The fake kernel's datagrams are not on the real netlink sockets: a
+ * poll() for a DCO socket (ovpn_nl_msg_send() waits for its reply with
+ * one, from the fork patch "dco_linux: bound the wait for a netlink reply"
+ * on) is answered from the fake queue, without waiting.
+ */
+int
+__wrap_poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+    if (nfds == 1 && is_dco_fd(fds[0].fd))
+    {
+        fds[0].revents = kernel.queue.head ? POLLIN : 0;
+        return kernel.queue.head ? 1 : 0;
+    }
+    return __real_poll(fds, nfds, timeout);
+}
+
+int __real_nl_recvmsgs(struct nl_sock *sk, struct nl_cb *cb);
+
+int
+__wrap_nl_recvmsgs(struct nl_sock *sk, struct nl_cb *cb)
+{
+    kernel.recv_depth++;
+    int ret = __real_nl_recvmsgs(sk, cb);
+    kernel.recv_depth--;
+    return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* attribute getters: read in instrumented code                             */
+/* ------------------------------------------------------------------------ */
+
+static const void *
+attr_payload(const struct nlattr *nla, size_t size, const char *getter)
+{
+    if (fuzz.strict_nla && nla_len(nla) < (int)size)
+    {
+        finding("%s() on an attribute (type %d) of %d payload bytes",
+                getter, nla_type(nla), nla_len(nla));
+    }
+    return nla_data(nla);
+}
+
+uint8_t
+__wrap_nla_get_u8(const struct nlattr *nla)
+{
+    uint8_t v;
+    memcpy(&v, attr_payload(nla, sizeof(v), "nla_get_u8"), sizeof(v));
+    return v;
+}
+
+uint16_t
+__wrap_nla_get_u16(const struct nlattr *nla)
+{
+    uint16_t v;
+    memcpy(&v, attr_payload(nla, sizeof(v), "nla_get_u16"), sizeof(v));
+    return v;
+}
+
+uint32_t
+__wrap_nla_get_u32(const struct nlattr *nla)
+{
+    uint32_t v;
+    memcpy(&v, attr_payload(nla, sizeof(v), "nla_get_u32"), sizeof(v));
+    return v;
+}
+
+uint64_t
+__wrap_nla_get_u64(const struct nlattr *nla)
+{
+    uint64_t v;
+    memcpy(&v, attr_payload(nla, sizeof(v), "nla_get_u64"), sizeof(v));
+    return v;
+}
+
+/* ------------------------------------------------------------------------ */
+/* fake kernel                                                              */
+/* ------------------------------------------------------------------------ */
+
+static void
+dgram_list_append(struct dgram_list *l, struct fake_dgram *d)
+{
+    d->next = NULL;
+    if (l->tail)
+    {
+        l->tail->next = d;
+    }
+    else
+    {
+        l->head = d;
+    }
+    l->tail = d;
+    l->len++;
+}
+
+/** Move all datagrams of \c from to the end of \c to */
+static void
+dgram_list_splice(struct dgram_list *to, struct dgram_list *from)
+{
+    while (from->head)
+    {
+        struct fake_dgram *d = from->head;
+        from->head = d->next;
+        dgram_list_append(to, d);
+    }
+    from->tail = NULL;
+    from->len = 0;
+}
+
+static void
+dgram_list_free(struct dgram_list *l)
+{
+    while (l->head)
+    {
+        struct fake_dgram *d = l->head;
+        l->head = d->next;
+        free(d);
+    }
+    l->tail = NULL;
+    l->len = 0;
+}
+
+static void defuse_fatal_errors(struct fake_dgram *d);
+
+static void
+dgram_queue_bytes(struct dgram_list *l, const void *buf, size_t len)
+{
+    if (len == 0)
+    {
+        /* recvmsg() never returns an empty netlink datagram (0 means
+         * nothing to read) */
+        return;
+    }
+    struct fake_dgram *d = malloc(sizeof(*d) + len);
+    if (!d)
+    {
+        finding("out of memory");
+    }
+    d->len = len;
+    memcpy(d->buf, buf, len);
+    defuse_fatal_errors(d);
+    dgram_list_append(l, d);
+}
+
+/**
+ * ovpn_nl_recvmsgs() exits openvpn on purpose (M_ERR) when the kernel
+ * reports ENODEV (interface gone), and on ENOMEM (which libnl also reports
+ * for a receive buffer overrun) before the fork patch "dco_linux: survive
+ * netlink receive buffer overruns and resynchronize", after it when
+ * DCO_MAX_OVERRUNS of them come in a row.  So that the fuzzer can go on
+ * past such inputs, an NLMSG_ERROR carrying one of these codes is given
+ * EIO instead (the parse path is the same); with that patch, the first
+ * NOMEM_PER_INPUT ENOMEM errors of an input are delivered as they are, so
+ * that the overrun and resynchronisation path is fuzzed as well.
+ */
+static void
+defuse_fatal_errors(struct fake_dgram *d)
+{
+    struct nlmsghdr *nlh = (struct nlmsghdr *)d->buf;
+    int rem = (int)d->len;
+
+    if (((uintptr_t)d->buf % NLMSG_ALIGNTO) != 0)
+    {
+        return;
+    }
+    while (nlmsg_ok(nlh, rem))
+    {
+        if (nlh->nlmsg_type == NLMSG_ERROR
+            && nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
+        {
+            int *error = nlmsg_data(nlh);
+            bool nomem = *error == -ENOMEM || *error == ENOMEM;
+            if (*error == -ENODEV || *error == ENODEV
+                || (nomem && (!FUZZ_NOMEM_SURVIVABLE
+                              || kernel.nomem_left-- <= 0)))
+            {
+                *error = -EIO;
+            }
+        }
+        nlh = nlmsg_next(nlh, &rem);
+    }
+}
+
+static void
+queue_nl_msg(struct nl_msg *msg)
+{
+    struct nlmsghdr *nlh = nlmsg_hdr(msg);
+    dgram_queue_bytes(&kernel.queue, nlh, nlh->nlmsg_len);
+    nlmsg_free(msg);
+}
+
+/**
+ * Replacement for the receive function of the DCO nl_cb (installed with
+ * nl_cb_overwrite_recv()): hand out the next queued datagram.
+ */
+static int
+fake_kernel_recv(struct nl_sock *sk, struct sockaddr_nl *nla,
+                 unsigned char **buf, struct ucred **creds)
+{
+    (void)sk;
+    struct fake_dgram *d = kernel.queue.head;
+
+    memset(nla, 0, sizeof(*nla));
+    nla->nl_family = AF_NETLINK;
+    if (creds)
+    {
+        *creds = NULL;
+    }
+
+    if (!d)
+    {
+        /* a non-blocking socket with nothing to read: nl_recv() gives 0.
+         * ovpn_nl_msg_send() polls until its reply arrived; the fake
+         * kernel always queues one, so polling an empty socket while a
+         * request is pending means the reply was consumed elsewhere and
+         * the daemon would spin forever */
+        if (kernel.waiting && kernel.waiting->status == 1
+            && ++kernel.idle_reads > 100)
+        {
+            finding("request waits for a reply on an empty netlink socket "
+                    "(openvpn would busy-loop forever)");
+        }
+        return 0;
+    }
+    kernel.idle_reads = 0;
+
+    kernel.queue.head = d->next;
+    if (!kernel.queue.head)
+    {
+        kernel.queue.tail = NULL;
+    }
+    kernel.queue.len--;
+
+    *buf = malloc(d->len);
+    if (!*buf)
+    {
+        finding("out of memory");
+    }
+    memcpy(*buf, d->buf, d->len);
+    int len = (int)d->len;
+    free(d);
+    return len;
+}
+
+/** NLMSG_ERROR acknowledging (error 0) the request \c req */
+static void
+queue_ack(const struct nlmsghdr *req, int error)
+{
+    struct nl_msg *msg = nlmsg_alloc_simple(NLMSG_ERROR, 0);
+    struct nlmsgerr *e = nlmsg_reserve(msg, sizeof(*e), NLMSG_ALIGNTO);
+    e->error = error;
+    e->msg = *req;
+    nlmsg_hdr(msg)->nlmsg_seq = req->nlmsg_seq;
+    queue_nl_msg(msg);
+}
+
+static void
+queue_done(const struct nlmsghdr *req)
+{
+    int zero = 0;
+    struct nl_msg *msg = nlmsg_alloc_simple(NLMSG_DONE, NLM_F_MULTI);
+    nlmsg_append(msg, &zero, sizeof(zero), NLMSG_ALIGNTO);
+    nlmsg_hdr(msg)->nlmsg_seq = req->nlmsg_seq;
+    queue_nl_msg(msg);
+}
+
+/** The DEL_PEER(USERSPACE) notification ovpn-dco multicasts when userspace
+ * deleted a peer */
+static void
+queue_del_peer_userspace(uint32_t peer_id)
+{
+    struct nl_msg *msg = nlmsg_alloc();
+    genlmsg_put(msg, 0, 0, FAKE_OVPN_FAMILY, 0, 0, OVPN_CMD_DEL_PEER, 0);
+    nla_put_u32(msg, OVPN_ATTR_IFINDEX, FAKE_IFINDEX);
+    struct nlattr *attr = nla_nest_start(msg, OVPN_ATTR_DEL_PEER);
+    nla_put_u8(msg, OVPN_DEL_PEER_ATTR_REASON, OVPN_DEL_PEER_REASON_USERSPACE);
+    nla_put_u32(msg, OVPN_DEL_PEER_ATTR_PEER_ID, peer_id);
+    nla_nest_end(msg, attr);
+    queue_nl_msg(msg);
+}
+
+/** Reply of the nlctrl family to CTRL_CMD_GETFAMILY "ovpn-dco-v2" */
+static void
+queue_ctrl_family(const struct nlmsghdr *req)
+{
+    struct nl_msg *msg = nlmsg_alloc();
+    genlmsg_put(msg, 0, req->nlmsg_seq, GENL_ID_CTRL, 0, 0,
+                CTRL_CMD_NEWFAMILY, 2);
+    nla_put_string(msg, CTRL_ATTR_FAMILY_NAME, OVPN_NL_NAME);
+    nla_put_u16(msg, CTRL_ATTR_FAMILY_ID, FAKE_OVPN_FAMILY);
+    struct nlattr *grps = nla_nest_start(msg, CTRL_ATTR_MCAST_GROUPS);
+    struct nlattr *grp = nla_nest_start(msg, 1);
+    nla_put_string(msg, CTRL_ATTR_MCAST_GRP_NAME, OVPN_NL_MULTICAST_GROUP_PEERS);
+    nla_put_u32(msg, CTRL_ATTR_MCAST_GRP_ID, FAKE_MCAST_GROUP);
+    nla_nest_end(msg, grp);
+    nla_nest_end(msg, grps);
+    queue_nl_msg(msg);
+    queue_ack(req, 0);
+}
+
+/** Peer id of an ovpn-dco request, 0 if it carries none */
+static uint32_t
+request_peer_id(const struct nlmsghdr *nlh)
+{
+    struct genlmsghdr *gnlh = nlmsg_data(nlh);
+    struct nlattr *tb[OVPN_ATTR_MAX + 1];
+
+    if (nla_parse(tb, OVPN_ATTR_MAX, genlmsg_attrdata(gnlh, 0),
+                  genlmsg_attrlen(gnlh, 0), NULL) || !tb[OVPN_ATTR_DEL_PEER])
+    {
+        return 0;
+    }
+    struct nlattr *nt[OVPN_DEL_PEER_ATTR_MAX + 1];
+    if (nla_parse_nested(nt, OVPN_DEL_PEER_ATTR_MAX, tb[OVPN_ATTR_DEL_PEER],
+                         NULL) || !nt[OVPN_DEL_PEER_ATTR_PEER_ID])
+    {
+        return 0;
+    }
+    return nla_get_u32(nt[OVPN_DEL_PEER_ATTR_PEER_ID]);
+}
+
+int __real_nl_send_auto(struct nl_sock *sk, struct nl_msg *msg);
+
+/**
+ * Wrapper for nl_send_auto(): instead of sending, let the fake kernel
+ * queue the fuzz datagrams meant for this request (they "arrived" while
+ * it was in flight) and then the reply the ovpn-dco module would send.
+ */
+int
+__wrap_nl_send_auto(struct nl_sock *sk, struct nl_msg *msg)
+{
+    nl_complete_msg(sk, msg);
+
+    struct nlmsghdr *nlh = nlmsg_hdr(msg);
+    struct genlmsghdr *gnlh = nlmsg_data(nlh);
+
+    if (kernel.recv_depth > 0)
+    {
+        finding("netlink request (type %u cmd %u) sent from inside "
+                "nl_recvmsgs() (depth %d): nested read of the socket",
+                nlh->nlmsg_type, gnlh->cmd, kernel.recv_depth);
+    }
+    kernel.n_requests++;
+    kernel.idle_reads = 0;
+
+    if (nlh->nlmsg_type == GENL_ID_CTRL)
+    {
+        queue_ctrl_family(nlh);
+        return (int)nlh->nlmsg_len;
+    }
+
+    dgram_list_splice(&kernel.queue, &kernel.pending);
+
+    if (gnlh->cmd == OVPN_CMD_GET_PEER && (nlh->nlmsg_flags & NLM_F_DUMP))
+    {
+        queue_done(nlh);
+    }
+    else
+    {
+        if (gnlh->cmd == OVPN_CMD_DEL_PEER)
+        {
+            queue_del_peer_userspace(request_peer_id(nlh));
+        }
+        queue_ack(nlh, 0);
+    }
+    return (int)nlh->nlmsg_len;
+}
+
+/* ------------------------------------------------------------------------ */
+/* setup                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void
+init_fuzz_options(struct options *o, int mode, int max_clients)
+{
+    init_options(o, true);
+    o->mode = mode;
+    o->dev = FUZZ_DEV;
+    o->dev_type = "tun";
+    o->max_clients = max_clients;
+    o->tuntap_options.disable_dco = false;
+    o->ping_rec_timeout_action = PING_RESTART;
+    o->ciphername = "AES-256-GCM";
+}
+
+/** The real ovpn_dco_init() and open_tun_dco() against the fake kernel */
+static void
+open_fake_dco(struct context *c, struct multi_context *m)
+{
+    ALLOC_OBJ_CLEAR(c->c1.tuntap, struct tuntap);
+    c->c1.tuntap->type = DEV_TYPE_TUN;
+    c->c1.tuntap->actual_name = string_alloc(FUZZ_DEV, NULL);
+    c->c1.tuntap_owned = true;
+    c->multi = m;
+    if (!ovpn_dco_init(c))
+    {
+        finding("ovpn_dco_init() failed");
+    }
+
+    dco_context_t *dco = &c->c1.tuntap->dco;
+    nl_cb_overwrite_recv(dco->nl_cb, fake_kernel_recv);
+    kernel.waiting = dco;
+    if (open_tun_dco(c->c1.tuntap, &c->net_ctx, FUZZ_DEV) != 0
+        || dco->ifindex != FAKE_IFINDEX
+        || dco->ovpn_dco_id != FAKE_OVPN_FAMILY
+        || kernel.mcast_group != FAKE_MCAST_GROUP)
+    {
+        finding("cannot register with the fake ovpn-dco module");
+    }
+    kernel.waiting = NULL;
+}
+
+/** A UDP server like tunnel_server_udp() sets it up */
+static void
+server_init(void)
+{
+    init_fuzz_options(&top.options, MODE_SERVER, MAX_CLIENTS);
+    top.mode = CM_TOP;
+    top.gc = gc_new();
+    top.c2.gc = gc_new();
+    ALLOC_OBJ_CLEAR_GC(top.sig, struct signal_info, &top.gc);
+    top.c2.es = env_set_create(NULL);
+    top.c2.es_owned = true;
+
+    open_fake_dco(&top, &multi);
+
+    multi_init(&multi, &top, false);
+    multi_top_init(&multi, &top);
+}
+
+/**
+ * A connected client with peer-id \c id, i.e. what multi_create_instance()
+ * + multi_connection_established() + dco_multi_add_new_peer() leave behind
+ * (minus the TLS session).  The multi_context owns the only reference.
+ */
+static void
+server_add_instance(int id)
+{
+    struct multi_context *m = &multi;
+    struct multi_instance *mi;
+
+    ALLOC_OBJ_CLEAR(mi, struct multi_instance);
+    mi->gc = gc_new();
+    multi_instance_inc_refcount(mi);
+    mi->vaddr_handle = -1;
+    mi->created = now;
+
+    struct context *c = &mi->context;
+    c->mode = CM_CHILD_UDP;
+    c->gc = gc_new();
+    ALLOC_OBJ_CLEAR_GC(c->sig, struct signal_info, &c->gc);
+    c->options = m->top.options;
+    options_detach(&c->options);
+    c->c1.tuntap = m->top.c1.tuntap;
+    c->c2.es = env_set_create(NULL);
+    c->c2.es_owned = true;
+
+    struct sockaddr_in *sin = &c->c1.link_socket_addr.actual.dest.addr.in4;
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(0xC6120000 | (uint32_t)id); /* 198.18/15 */
+    sin->sin_port = htons(50000);
+    ALLOC_OBJ_CLEAR_GC(c->c2.link_socket_info, struct link_socket_info, &c->gc);
+    c->c2.link_socket_info->lsa = &c->c1.link_socket_addr;
+
+    struct tls_options to;
+    CLEAR(to);
+    c->c2.tls_multi = tls_multi_init(&to);
+    c->c2.tls_multi->peer_id = id;
+    c->c2.tls_multi->dco_peer_id = id;
+    c->c2.tls_multi->multi_state = CAS_CONNECT_DONE;
+
+    if (!mroute_extract_openvpn_sockaddr(&mi->real,
+                                         &c->c1.link_socket_addr.actual.dest,
+                                         true)
+        || !hash_add(m->hash, &mi->real, mi, false)
+        || !hash_add(m->iter, &mi->real, mi, false))
+    {
+        finding("cannot add instance %d", id);
+    }
+    mi->did_real_hash = true;
+    mi->did_iter = true;
+
+    ++m->n_clients;
+    --mi->n_clients_delta;
+    m->instances[id] = mi;
+}
+
+static void
+p2p_init(void)
+{
+    struct context *c = &p2p;
+
+    init_fuzz_options(&c->options, MODE_POINT_TO_POINT, 0);
+    c->mode = CM_P2P;
+    c->gc = gc_new();
+    c->c2.gc = gc_new();
+    ALLOC_OBJ_CLEAR_GC(c->sig, struct signal_info, &c->gc);
+
+    open_fake_dco(c, NULL);
+
+    struct tls_options to;
+    CLEAR(to);
+    c->c2.tls_multi = tls_multi_init(&to);
+    c->c2.tls_multi->peer_id = P2P_PEER_ID;
+    c->c2.tls_multi->multi_state = CAS_CONNECT_DONE;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+
+    fuzz.verbose = getenv("FUZZ_VERBOSE") != NULL;
+    fuzz.strict_nla = getenv("FUZZ_STRICT_NLA") != NULL;
+    /* every message reaches x_msg(): debug arguments are evaluated too */
+    set_debug_level(11, 0);
+    update_time();
+
+    kernel.mcast_group = -1;
+    server_init();
+    kernel.mcast_group = -1;
+    p2p_init();
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* one input                                                                */
+/* ------------------------------------------------------------------------ */
+
+static int
+count_live_instances(void)
+{
+    int n = 0;
+    for (int i = 0; i < multi.max_clients; i++)
+    {
+        struct multi_instance *mi = multi.instances[i];
+        if (mi)
+        {
+            if (mi->halt)
+            {
+                finding("instance %d is halted but still in m->instances", i);
+            }
+            n++;
+        }
+    }
+    return n;
+}
+
+static void
+server_begin(void)
+{
+    for (int i = 0; i < N_INSTANCES; i++)
+    {
+        server_add_instance(i);
+    }
+}
+
+/** Close every instance left, as a shutdown of the instance would */
+static void
+server_end(void)
+{
+    int live = count_live_instances();
+    if (live != multi.n_clients)
+    {
+        finding("n_clients is %d but %d instances are alive", multi.n_clients,
+                live);
+    }
+    if (hash_n_elements(multi.hash) != live)
+    {
+        finding("%d instances in m->hash but %d alive",
+                hash_n_elements(multi.hash), live);
+    }
+
+    for (int i = 0; i < multi.max_clients; i++)
+    {
+        struct multi_instance *mi = multi.instances[i];
+        if (mi)
+        {
+            /* no DEL_PEER request for the teardown */
+            mi->context.c2.tls_multi->dco_peer_id = -1;
+            mi->context.sig->signal_received = SIGTERM;
+            multi_close_instance(&multi, mi, false);
+        }
+    }
+    if (multi.n_clients != 0 || hash_n_elements(multi.hash) != 0)
+    {
+        finding("instances left after closing all of them");
+    }
+    multi.top.c2.event_set_status = 0;
+}
+
+static void
+p2p_begin(void)
+{
+    p2p.sig->signal_received = 0;
+    p2p.sig->signal_text = NULL;
+    p2p.sig->source = SIG_SOURCE_SOFT;
+    p2p.c2.tls_multi->dco_peer_id = P2P_PEER_ID;
+    p2p.c2.dco_read_bytes = p2p.c2.dco_write_bytes = 0;
+    p2p.c2.tun_read_bytes = p2p.c2.tun_write_bytes = 0;
+}
+
+static dco_context_t *
+fuzz_dco(bool is_p2p)
+{
+    return is_p2p ? &p2p.c1.tuntap->dco : &top.c1.tuntap->dco;
+}
+
+/** What tunnel_server_udp() does at the top of each loop iteration */
+static void
+server_loop_top(void)
+{
+    if (dco_process_deferred)
+    {
+        dco_process_deferred(&top.c1.tuntap->dco);
+    }
+}
+
+/** What pre_select() does for a p2p context, before each io_wait() */
+static void
+p2p_loop_top(void)
+{
+#ifdef FUZZ_HAVE_RESYNC
+    if (dco_process_deferred)
+    {
+        dco_process_deferred(&p2p.c1.tuntap->dco);
+    }
+#endif
+}
+
+/**
+ * Forget the DCO state an input left behind, so that every input starts
+ * from the same state (what is left is about peers that are gone)
+ */
+static void
+dco_reset(dco_context_t *dco)
+{
+    dco->status = 0;
+    dco->dco_message_type = 0;
+    dco->dco_message_peer_id = -1;
+    dco->dco_del_peer_reason = 0;
+#ifdef FUZZ_HAVE_RESYNC
+    dco->n_deferred = 0;
+    dco->resync_pending = false;
+    dco->overruns = 0;
+#endif
+}
+
+/** The event loop handles DCO_READ until the socket is empty */
+static void
+dco_read_events(bool is_p2p)
+{
+    size_t budget = kernel.queue.len * 2 + 4;
+
+    while (kernel.queue.head && budget-- > 0)
+    {
+        if (is_p2p)
+        {
+            if (IS_SIG(&p2p))
+            {
+                /* the p2p loop leaves for the restart */
+                break;
+            }
+            p2p_loop_top();
+            if (IS_SIG(&p2p))
+            {
+                break;
+            }
+            p2p.c2.event_set_status = DCO_READ;
+            process_io(&p2p);
+        }
+        else
+        {
+            server_loop_top();
+            multi.top.c2.event_set_status = DCO_READ;
+            multi_process_io_udp(&multi);
+        }
+    }
+    if (is_p2p)
+    {
+        if (!IS_SIG(&p2p))
+        {
+            p2p_loop_top();
+        }
+    }
+    else
+    {
+        server_loop_top();
+    }
+    dgram_list_free(&kernel.queue);
+}
+
+static void
+status_dump(bool is_p2p)
+{
+    struct status_output *so = status_open(NULL, 0, M_INFO, NULL,
+                                           STATUS_OUTPUT_WRITE);
+    if (is_p2p)
+    {
+        print_status(&p2p, so);
+    }
+    else
+    {
+        multi_print_status(&multi, so, 2);
+    }
+    status_close(so);
+}
+
+static void
+bytecount(bool is_p2p)
+{
+    struct management man;
+    struct timeval tv = { 0, 0 };
+
+    CLEAR(man);
+    man.persist.callback.flags = MCF_SERVER;
+    event_timeout_init(&man.connection.bytecount_update_interval, 1, 0);
+
+    /* what process_coarse_timers() does for a client instance */
+    struct context *c = is_p2p ? &p2p : &multi.instances[0]->context;
+    management_check_bytecount(c, &man, &tv);
+}
+
+static void
+run_request(int req, bool is_p2p)
+{
+    dco_context_t *dco = fuzz_dco(is_p2p);
+    unsigned int peer = is_p2p ? P2P_PEER_ID : 1;
+
+    kernel.waiting = dco;
+    switch (req)
+    {
+        case REQ_STATUS_DUMP:
+            status_dump(is_p2p);
+            break;
+
+        case REQ_BYTECOUNT:
+            bytecount(is_p2p);
+            break;
+
+        case REQ_CLOSE_INSTANCE:
+            if (is_p2p)
+            {
+                /* close_instance() on the restart */
+                dco_remove_peer(&p2p);
+            }
+            else
+            {
+                /* the server drops client 7 itself: close_context() ->
+                 * dco_remove_peer() -> dco_del_peer() */
+                struct multi_instance *mi = multi.instances[7];
+                mi->context.sig->signal_received = SIGTERM;
+                multi_close_instance(&multi, mi, false);
+            }
+            break;
+
+        case REQ_SET_PEER:
+            dco_set_peer(dco, peer, 10, 60, -1);
+            break;
+
+        case REQ_SWAP_KEYS:
+            dco_swap_keys(dco, peer);
+            break;
+
+        case REQ_DEL_KEY:
+            dco_del_key(dco, peer, OVPN_KEY_SLOT_SECONDARY);
+            break;
+
+        default:
+            break;
+    }
+    kernel.waiting = NULL;
+    /* the request may have been declined (no peer, lock): what was meant
+     * to arrive during it arrives now */
+    dgram_list_splice(&kernel.queue, &kernel.pending);
+}
+
+/** Split the input into datagrams on \c l */
+static void
+parse_datagrams(struct dgram_list *l, const uint8_t *data, size_t size,
+                bool split)
+{
+    if (!split)
+    {
+        dgram_queue_bytes(l, data, size);
+        return;
+    }
+    while (size > 0 && l->len < MAX_DGRAMS)
+    {
+        size_t len = data[0];
+        if (size >= 2)
+        {
+            len |= (size_t)data[1] << 8;
+            data += 2;
+            size -= 2;
+        }
+        else
+        {
+            data++;
+            size--;
+        }
+        if (len > size)
+        {
+            len = size;
+        }
+        dgram_queue_bytes(l, data, len);
+        data += len;
+        size -= len;
+    }
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1 || size > MAX_DGRAM_LEN)
+    {
+        return -1;
+    }
+
+    const uint8_t flags = data[0];
+    const bool is_p2p = flags & FLAG_P2P;
+    const int req = (flags >> 1) & 7;
+
+    update_time();
+    kernel.idle_reads = 0;
+    kernel.nomem_left = NOMEM_PER_INPUT;
+    if (is_p2p)
+    {
+        p2p_begin();
+    }
+    else
+    {
+        server_begin();
+    }
+
+    if (req == REQ_NONE || req > REQ_DEL_KEY)
+    {
+        parse_datagrams(&kernel.queue, data + 1, size - 1, flags & FLAG_SPLIT);
+    }
+    else
+    {
+        parse_datagrams(&kernel.pending, data + 1, size - 1,
+                        flags & FLAG_SPLIT);
+        run_request(req, is_p2p);
+    }
+
+    dco_read_events(is_p2p);
+
+    if (!is_p2p)
+    {
+        server_end();
+    }
+    dgram_list_free(&kernel.queue);
+    dgram_list_free(&kernel.pending);
+    dco_reset(fuzz_dco(is_p2p));
+    return 0;
+}
