@@ -33,7 +33,8 @@ help:
 	@echo 'make asan-check   the fork built with ASan+UBSan, its make check, any report fatal'
 	@echo 'make fuzz-ci | fuzz  libFuzzer on the netlink parse-and-process path: short / long run'
 	@echo 'make storm        stock-vs-fork deletion-storm benchmark (real ovpn-dco in qemu)'
-	@echo 'make storm-ci     small storm pass on the fork (part of make test)'
+	@echo 'make storm-ci     small storm pass on the fork, N=64 K=2 (part of make test)'
+	@echo 'make storm-guest | storm-up | storm-down  build / boot / stop the qemu guest'
 
 deps:
 	$(CONTRIB)/install-deps build
@@ -89,11 +90,15 @@ lint:
 		$(wildcard tests/storm/*.sh) $(wildcard tests/fuzz/*.sh)
 
 test: deps lint roundtrip check-series check-nodco prove-tests flavors review-series \
-	asan-check fuzz-ci
+	asan-check fuzz-ci storm-ci
 
 clean:
 	rm -rf build
 
 include contrib/packaging.mk
 include tests/fuzz/fuzz.mk
--include tests/storm/storm.mk
+include tests/storm/storm.mk
+
+# the rig runs the binaries these build (tests/storm/lib.sh)
+storm-ci: build
+storm: build build-stock

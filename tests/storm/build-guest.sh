@@ -1,0 +1,128 @@
+#!/bin/bash
+# Build (or reuse from cache) the Debian 13 guest for the storm rig:
+#   kernel + initrd, a raw ext4 root image with openvpn runtime libraries,
+#   the ovpn-dco-v2 module built by dkms for that kernel, stress-ng, nftables,
+#   openssh-server and python3, plus an ssh key for root.
+# Output: $STORM_CACHE_ROOT/guest-<key>/{vmlinuz,initrd.img,rootfs.img,id_ed25519}
+# The key hashes versions.env and this script, so any change rebuilds.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+GD=$(guest_dir)
+if [[ -f $GD/ok && ${STORM_REBUILD:-0} != 1 ]]; then
+    log "guest cached: $GD"
+    exit 0
+fi
+
+ensure_host_tools
+MIRROR=$(debian_mirror) || die "cannot derive a Debian mirror from /etc/apt (set STORM_MIRROR)"
+WORK="$STORM_CACHE_ROOT/tmp-$$"
+ROOT="$WORK/root"
+T0=$SECONDS
+
+cleanup() {
+    local m
+    for m in dev/pts dev proc sys; do
+        if mountpoint -q "$ROOT/$m" 2>/dev/null; then umount -l "$ROOT/$m" || true; fi
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+mkdir -p "$WORK"
+log "step 1/5: debootstrap $GUEST_SUITE (minbase) from the host's configured mirror"
+debootstrap --variant=minbase "$GUEST_SUITE" "$ROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
+    { tail -20 "$WORK/debootstrap.log"; die "debootstrap failed"; }
+log "  debootstrap done ($((SECONDS - T0)) s)"
+
+mount -t proc proc "$ROOT/proc"
+mount -t sysfs sys "$ROOT/sys"
+mount --bind /dev "$ROOT/dev"
+mount --bind /dev/pts "$ROOT/dev/pts"
+
+inchroot() { chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"; }
+
+log "step 2/5: apt-get install kernel $GUEST_LINUX_META, openvpn-dco-dkms $GUEST_DCO_DKMS, openvpn $GUEST_OPENVPN, tools"
+inchroot apt-get update -qq
+for p in "linux-image-amd64=$GUEST_LINUX_META" "linux-headers-amd64=$GUEST_LINUX_META" \
+    "openvpn-dco-dkms=$GUEST_DCO_DKMS" "openvpn=$GUEST_OPENVPN"; do
+    if ! inchroot apt-cache show "$p" >/dev/null 2>&1; then
+        inchroot apt-cache policy "${p%%=*}" >&2 || true
+        die "pinned $p not in the archive; update tests/storm/versions.env"
+    fi
+done
+inchroot apt-get install -y -q --no-install-recommends \
+    "linux-image-amd64=$GUEST_LINUX_META" "linux-headers-amd64=$GUEST_LINUX_META" \
+    "openvpn-dco-dkms=$GUEST_DCO_DKMS" "openvpn=$GUEST_OPENVPN" \
+    systemd-sysv udev kmod iproute2 nftables stress-ng openssh-server python3-minimal \
+    procps zstd >"$WORK/apt.log" 2>&1 || { tail -30 "$WORK/apt.log"; die "apt-get install in chroot failed"; }
+log "  packages installed ($((SECONDS - T0)) s)"
+
+log "step 3/5: dkms module for the guest kernel"
+KVER=$(find "$ROOT/lib/modules" -mindepth 1 -maxdepth 1 -name "*-amd64" -printf "%f\n" | head -n1)
+if ! find "$ROOT/lib/modules/$KVER" -name 'ovpn-dco-v2.ko*' | grep -q .; then
+    inchroot dkms autoinstall -k "$KVER" >"$WORK/dkms.log" 2>&1 || { tail -30 "$WORK/dkms.log"; die "dkms build failed"; }
+fi
+MOD=$(find "$ROOT/lib/modules/$KVER" -name 'ovpn-dco-v2.ko*' | head -n1)
+[[ -n $MOD ]] || die "ovpn-dco-v2 module missing after dkms"
+log "  module: ${MOD#"$ROOT"} ($((SECONDS - T0)) s)"
+# Build toolchain and headers are not needed at run time: drop them to keep
+# the image small.
+inchroot apt-get purge -y -q --auto-remove linux-headers-amd64 "linux-headers-$KVER" >/dev/null 2>&1 || true
+inchroot apt-get clean
+
+log "step 4/5: configure guest (static 10.77.0.x, no gateway, IPv6 off, root ssh key)"
+echo storm-guest >"$ROOT/etc/hostname"
+printf '127.0.0.1 localhost\n%s storm-guest\n' "$STORM_GUEST_IP" >"$ROOT/etc/hosts"
+printf '/dev/vda / ext4 rw,noatime 0 1\n' >"$ROOT/etc/fstab"
+printf 'net.ipv6.conf.all.disable_ipv6=1\nnet.core.rmem_max=8388608\nkernel.printk=3 4 1 3\n' \
+    >"$ROOT/etc/sysctl.d/90-storm.conf"
+echo ovpn-dco-v2 >"$ROOT/etc/modules-load.d/ovpn-dco.conf"
+cat >"$ROOT/etc/systemd/system/storm-net.service" <<EOF
+[Unit]
+Description=static storm rig network
+Before=network.target ssh.service
+Wants=network.target
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/sbin/ip link set lo up
+ExecStart=/sbin/ip link set eth0 up
+ExecStart=/sbin/ip addr add $STORM_GUEST_IP/24 dev eth0
+[Install]
+WantedBy=multi-user.target
+EOF
+ln -sf /etc/systemd/system/storm-net.service "$ROOT/etc/systemd/system/multi-user.target.wants/storm-net.service"
+# Nothing should time-sync or update behind our back.
+for u in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer; do
+    ln -sf /dev/null "$ROOT/etc/systemd/system/$u"
+done
+mkdir -p "$ROOT/root/.ssh" "$ROOT/etc/ssh/sshd_config.d"
+rm -f "$WORK/id_ed25519" "$WORK/id_ed25519.pub"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/id_ed25519"
+cp "$WORK/id_ed25519.pub" "$ROOT/root/.ssh/authorized_keys"
+chmod 700 "$ROOT/root/.ssh"
+chmod 600 "$ROOT/root/.ssh/authorized_keys"
+printf 'UseDNS no\nPermitRootLogin prohibit-password\nMaxSessions 64\nMaxStartups 64\n' \
+    >"$ROOT/etc/ssh/sshd_config.d/storm.conf"
+inchroot passwd -d root >/dev/null
+# Kernel and initrd out of the tree; initrd must carry virtio_blk.
+printf 'virtio_pci\nvirtio_blk\nvirtio_net\next4\n' >>"$ROOT/etc/initramfs-tools/modules"
+inchroot update-initramfs -u -k "$KVER" >/dev/null 2>&1
+cp "$ROOT/boot/vmlinuz-$KVER" "$WORK/vmlinuz"
+cp "$ROOT/boot/initrd.img-$KVER" "$WORK/initrd.img"
+printf '%s\n' "$KVER" >"$WORK/kernel-version"
+
+for m in dev/pts dev proc sys; do umount -l "$ROOT/$m"; done
+
+log "step 5/5: root image (ext4, 3 GiB sparse)"
+truncate -s 3G "$WORK/rootfs.img"
+mkfs.ext4 -q -F -L stormroot -d "$ROOT" "$WORK/rootfs.img"
+
+mkdir -p "$GD"
+mv "$WORK/vmlinuz" "$WORK/initrd.img" "$WORK/rootfs.img" "$WORK/id_ed25519" \
+    "$WORK/id_ed25519.pub" "$WORK/kernel-version" "$GD/"
+cp "$STORM_DIR/versions.env" "$GD/versions.env"
+touch "$GD/ok"
+log "guest ready in $GD ($((SECONDS - T0)) s total, kernel $KVER)"

@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""Count the peers the ovpn-dco-v2 kernel module holds on an interface.
+
+Runs inside the guest.  Sends OVPN_CMD_GET_PEER with NLM_F_DUMP over generic
+netlink (family "ovpn-dco-v2") and counts the replies.  Usage:
+    dco_peers [IFNAME]          -> prints the number of peers
+    dco_peers --loop IFNAME S   -> prints "<unix time> <peers>" every S seconds
+Exit status 2 if the family or interface does not exist (prints -1).
+"""
+import os
+import socket
+import struct
+import sys
+import time
+
+NETLINK_GENERIC = 16
+GENL_ID_CTRL = 0x10
+CTRL_CMD_GETFAMILY = 3
+CTRL_ATTR_FAMILY_ID = 1
+CTRL_ATTR_FAMILY_NAME = 2
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+OVPN_CMD_GET_PEER = 7
+OVPN_ATTR_IFINDEX = 1
+
+
+def nla(atype, payload):
+    ln = 4 + len(payload)
+    return struct.pack("HH", ln, atype) + payload + b"\0" * ((4 - ln % 4) % 4)
+
+
+def msg(mtype, flags, seq, cmd, attrs):
+    body = struct.pack("BBH", cmd, 1, 0) + attrs
+    return struct.pack("IHHII", 16 + len(body), mtype, flags, seq, 0) + body
+
+
+def parse_attrs(data):
+    out = {}
+    i = 0
+    while i + 4 <= len(data):
+        ln, at = struct.unpack_from("HH", data, i)
+        if ln < 4:
+            break
+        out[at & 0x3FFF] = data[i + 4:i + ln]
+        i += (ln + 3) & ~3
+    return out
+
+
+def recv_all(sock, seq):
+    """Yield (type, payload) of all messages answering seq until DONE/ERROR."""
+    while True:
+        data = sock.recv(1 << 20)
+        i = 0
+        while i + 16 <= len(data):
+            ln, mtype, flags, mseq, _ = struct.unpack_from("IHHII", data, i)
+            payload = data[i + 16:i + ln]
+            i += (ln + 3) & ~3
+            if mseq != seq:
+                continue
+            if mtype == NLMSG_DONE:
+                return
+            if mtype == NLMSG_ERROR:
+                err = struct.unpack_from("i", payload)[0]
+                if err:
+                    raise OSError(-err, os.strerror(-err))
+                return
+            yield mtype, payload
+            if not flags & 0x2:  # not NLM_F_MULTI: single answer
+                return
+
+
+def family_id(sock):
+    req = msg(GENL_ID_CTRL, NLM_F_REQUEST, 1, CTRL_CMD_GETFAMILY,
+              nla(CTRL_ATTR_FAMILY_NAME, b"ovpn-dco-v2\0"))
+    sock.send(req)
+    for _, payload in recv_all(sock, 1):
+        attrs = parse_attrs(payload[4:])
+        return struct.unpack("H", attrs[CTRL_ATTR_FAMILY_ID][:2])[0]
+    raise OSError("no ovpn-dco-v2 family")
+
+
+def count(ifname, seq=[10]):
+    ifindex = socket.if_nametoindex(ifname)
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        sock.bind((0, 0))
+        fid = family_id(sock)
+        seq[0] += 1
+        sock.send(msg(fid, NLM_F_REQUEST | NLM_F_DUMP, seq[0], OVPN_CMD_GET_PEER,
+                      nla(OVPN_ATTR_IFINDEX, struct.pack("I", ifindex))))
+        return sum(1 for _ in recv_all(sock, seq[0]))
+    finally:
+        sock.close()
+
+
+def main():
+    args = sys.argv[1:]
+    if args and args[0] == "--loop":
+        ifname, period = args[1], float(args[2])
+        while True:
+            try:
+                n = count(ifname)
+            except OSError:
+                n = -1
+            print("%.3f %d" % (time.time(), n), flush=True)
+            time.sleep(period)
+    ifname = args[0] if args else "tun0"
+    try:
+        print(count(ifname))
+    except OSError as e:
+        print(-1)
+        print("dco_peers: %s" % e, file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+# shellcheck shell=bash
+# Common settings and helpers for the DCO deletion-storm rig.
+# Sourced by the other scripts in tests/storm/; not executable on its own.
+
+STORM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STORM_REPO=$(cd "$STORM_DIR/../.." && pwd)
+
+# shellcheck source=versions.env
+. "$STORM_DIR/versions.env"
+
+# Where cached guest artifacts live (outside the repo).
+STORM_CACHE_ROOT=${STORM_CACHE_ROOT:-/var/cache/dcofork-storm}
+# Per-run state (pid files, ssh control socket, logs of the guest).
+STORM_RUN=${STORM_RUN:-/run/dcofork-storm}
+# Network namespace + tap the rig creates; nothing in it routes anywhere.
+STORM_NS=${STORM_NS:-dcostorm}
+STORM_TAP=${STORM_TAP:-stormtap0}
+STORM_HOST_IP=${STORM_HOST_IP:-10.77.0.1}
+STORM_HOST_IP2=${STORM_HOST_IP2:-10.77.0.3}
+STORM_GUEST_IP=${STORM_GUEST_IP:-10.77.0.2}
+STORM_MGMT_PORT=${STORM_MGMT_PORT:-7505}
+STORM_VPN_PORT=${STORM_VPN_PORT:-1194}
+STORM_GUEST_MEM=${STORM_GUEST_MEM:-4096}
+STORM_GUEST_CPUS=${STORM_GUEST_CPUS:-2}
+
+# Binaries under test (host paths; copied into the guest).
+# Defaults: the top-level build's DCO-enabled trees (first one that exists).
+first_existing() {
+    local f
+    for f in "$@"; do
+        if [[ -x $f ]]; then printf '%s\n' "$f"; return; fi
+    done
+    printf '%s\n' "$1"
+}
+FORK_OPENVPN=${FORK_OPENVPN:-$(first_existing "$STORM_REPO/build/fork/src/src/openvpn/openvpn" \
+    "$STORM_REPO/build/fork/dco/src/openvpn/openvpn")}
+STOCK_OPENVPN=${STOCK_OPENVPN:-$(first_existing "$STORM_REPO/build/stock/src/src/openvpn/openvpn" \
+    "$STORM_REPO/build/stock/dco/src/openvpn/openvpn")}
+# Host-side client binary (clients are not under test; same for both builds).
+CLIENT_OPENVPN=${CLIENT_OPENVPN:-$FORK_OPENVPN}
+
+log() { printf '[storm %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# Cache key: hash of the pins and of the guest build recipe.
+guest_key() {
+    cat "$STORM_DIR/versions.env" "$STORM_DIR/build-guest.sh" | sha256sum | cut -c1-16
+}
+guest_dir() { printf '%s/guest-%s\n' "$STORM_CACHE_ROOT" "$(guest_key)"; }
+
+# Debian mirror for debootstrap, derived from the host's apt configuration
+# (deb822 .sources first, then one-line sources.list). Never hard-coded.
+debian_mirror() {
+    local f uri
+    if [[ -n ${STORM_MIRROR:-} ]]; then printf '%s\n' "$STORM_MIRROR"; return; fi
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [[ -f $f ]] || continue
+        while read -r uri; do
+            case $uri in
+                */debian | */debian/) printf '%s\n' "${uri%/}"; return ;;
+            esac
+        done < <(awk 'tolower($1)=="uris:" { for (i=2;i<=NF;i++) print $i }' "$f")
+    done
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [[ -f $f ]] || continue
+        uri=$(awk '$1=="deb" { for (i=2;i<=NF;i++) if ($i !~ /^\[/ && $i !~ /\]$/) { print $i; exit } }' "$f" |
+            grep -E '/debian/?$' | head -n1 || true)
+        if [[ -n $uri ]]; then printf '%s\n' "${uri%/}"; return; fi
+    done
+    return 1
+}
+
+# Install host tools the rig needs (idempotent; apt-get update first).
+ensure_host_tools() {
+    local missing=() t
+    declare -A pkg=([qemu-system-x86_64]=qemu-system-x86 [debootstrap]=debootstrap
+        [mkfs.ext4]=e2fsprogs [ip]=iproute2 [ssh]=openssh-client [scp]=openssh-client
+        [ssh-keygen]=openssh-client [openssl]=openssl [python3]=python3)
+    for t in "${!pkg[@]}"; do
+        command -v "$t" >/dev/null 2>&1 || missing+=("${pkg[$t]}")
+    done
+    if ! /usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1; then
+        missing+=(python3-matplotlib)
+    fi
+    if ((${#missing[@]})); then
+        log "installing host packages: ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >/dev/null
+    fi
+}
+
+# Python with matplotlib: Debian's, not a pyenv shim that lacks it.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+PY=/usr/bin/python3
+
+# ---- process bookkeeping: everything we start is killed by PID ----------
+STORM_PIDS=()
+track_pid() { STORM_PIDS+=("$1"); }
+kill_tracked() {
+    local p
+    for p in "${STORM_PIDS[@]}"; do
+        kill "$p" 2>/dev/null || true
+    done
+    for p in "${STORM_PIDS[@]}"; do
+        wait "$p" 2>/dev/null || true
+    done
+    STORM_PIDS=()
+}
+
+in_ns() { ip netns exec "$STORM_NS" "$@"; }
+
+SSH_OPTS=()
+ssh_setup() {
+    local gd
+    gd=$(guest_dir)
+    SSH_OPTS=(-i "$gd/id_ed25519" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+        -o LogLevel=ERROR -o ConnectTimeout=5 -o BatchMode=yes
+        -o ControlMaster=auto -o ControlPath="$STORM_RUN/ssh.ctl" -o ControlPersist=600)
+}
+gssh() { in_ns ssh "${SSH_OPTS[@]}" "root@$STORM_GUEST_IP" "$@"; }
+gscp_to() { in_ns scp -q "${SSH_OPTS[@]}" "$1" "root@$STORM_GUEST_IP:$2"; }
+gscp_from() { in_ns scp -q "${SSH_OPTS[@]}" "root@$STORM_GUEST_IP:$1" "$2"; }
