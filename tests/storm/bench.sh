@@ -23,19 +23,7 @@ for b in "${BUILDS[@]}"; do
     esac
 done
 
-STARTED=0
-finish() {
-    local rc=$?
-    if ((STARTED)); then "$STORM_DIR/guest.sh" down || true; fi
-    exit "$rc"
-}
-trap finish EXIT
-trap 'exit 130' INT TERM
-
-if [[ $("$STORM_DIR/guest.sh" status) != running* ]]; then
-    STARTED=1
-    "$STORM_DIR/guest.sh" up
-fi
+storm_guest_for_script
 
 T0=$SECONDS
 runs=()

@@ -17,20 +17,10 @@ mkdir -p "$RES"
 T0=$SECONDS
 [[ -x $FORK_OPENVPN ]] || die "FORK_OPENVPN not built: $FORK_OPENVPN"
 
-STARTED=0
-finish() {
-    local rc=$?
-    if ((STARTED)); then "$STORM_DIR/guest.sh" down || true; fi
-    log "storm CI finished in $((SECONDS - T0)) s (rc=$rc)"
-    exit "$rc"
+storm_exit_hook() {
+    log "storm CI finished in $((SECONDS - T0)) s (rc=$1)"
 }
-trap finish EXIT
-trap 'exit 130' INT TERM
-
-if [[ $("$STORM_DIR/guest.sh" status) != running* ]]; then
-    STARTED=1
-    "$STORM_DIR/guest.sh" up
-fi
+storm_guest_for_script
 runs=()
 for sc in "${SCENARIOS[@]}"; do
     d="$RES/fork-$sc-$N"

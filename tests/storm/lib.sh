@@ -121,3 +121,24 @@ ssh_setup() {
 gssh() { in_ns ssh "${SSH_OPTS[@]}" "root@$STORM_GUEST_IP" "$@"; }
 gscp_to() { in_ns scp -q "${SSH_OPTS[@]}" "$1" "root@$STORM_GUEST_IP:$2"; }
 gscp_from() { in_ns scp -q "${SSH_OPTS[@]}" "root@$STORM_GUEST_IP:$1" "$2"; }
+
+# Boot the guest for the calling script unless one is running already.  A
+# guest booted here is stopped when the script exits, failure included;
+# the script may define storm_exit_hook (called with the exit status)
+# to report before that.
+storm_guest_for_script() {
+    STORM_STARTED_GUEST=0
+    trap storm_script_exit EXIT
+    trap 'exit 130' INT TERM
+    if [[ $("$STORM_DIR/guest.sh" status) != running* ]]; then
+        STORM_STARTED_GUEST=1
+        "$STORM_DIR/guest.sh" up
+    fi
+}
+
+storm_script_exit() {
+    local rc=$?
+    if ((STORM_STARTED_GUEST)); then "$STORM_DIR/guest.sh" down || true; fi
+    if declare -F storm_exit_hook >/dev/null; then storm_exit_hook "$rc"; fi
+    exit "$rc"
+}
