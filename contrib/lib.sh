@@ -87,6 +87,7 @@ apt_private()
         -o Dir::State="$APT_DIR/state" \
         -o Dir::State::Lists="$APT_DIR/lists" \
         -o Dir::Cache="$APT_DIR/cache" \
+        -o APT::Sandbox::User=root \
         -o Debug::NoLocking=1 "$@"
 }
 
