@@ -2,7 +2,9 @@
 # Build (or reuse from cache) the Debian 13 guest for the storm rig:
 #   kernel + initrd, a raw ext4 root image with openvpn runtime libraries,
 #   the ovpn-dco-v2 module built by dkms for that kernel, stress-ng, nftables,
-#   openssh-server and python3, plus an ssh key for root.
+#   openssh-server and python3, plus an ssh key for root; also the test
+#   dependencies of Debian's isolation-machine autopkgtests for openvpn
+#   (easy-rsa, openssl, apt-utils), because the guest has no archive access.
 # Output: $STORM_CACHE_ROOT/guest-<key>/{vmlinuz,initrd.img,rootfs.img,id_ed25519}
 # The key hashes versions.env and this script, so any change rebuilds.
 set -euo pipefail
@@ -43,18 +45,18 @@ mount --bind /dev/pts "$ROOT/dev/pts"
 
 inchroot() { chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"; }
 
-log "step 2/5: apt-get install kernel $GUEST_LINUX_META, openvpn-dco-dkms $GUEST_DCO_DKMS, openvpn $GUEST_OPENVPN, tools"
+log "step 2/5: apt-get install kernel $GUEST_LINUX_META, openvpn-dco-dkms $GUEST_DCO_DKMS, openvpn $GUEST_OPENVPN, autopkgtest deps, tools"
 inchroot apt-get update -qq
-for p in "linux-image-amd64=$GUEST_LINUX_META" "linux-headers-amd64=$GUEST_LINUX_META" \
-    "openvpn-dco-dkms=$GUEST_DCO_DKMS" "openvpn=$GUEST_OPENVPN"; do
+PINNED=("linux-image-amd64=$GUEST_LINUX_META" "linux-headers-amd64=$GUEST_LINUX_META"
+    "openvpn-dco-dkms=$GUEST_DCO_DKMS" "openvpn=$GUEST_OPENVPN"
+    "easy-rsa=$GUEST_EASY_RSA" "openssl=$GUEST_OPENSSL" "apt-utils=$GUEST_APT_UTILS")
+for p in "${PINNED[@]}"; do
     if ! inchroot apt-cache show "$p" >/dev/null 2>&1; then
         inchroot apt-cache policy "${p%%=*}" >&2 || true
         die "pinned $p not in the archive; update tests/storm/versions.env"
     fi
 done
-inchroot apt-get install -y -q --no-install-recommends \
-    "linux-image-amd64=$GUEST_LINUX_META" "linux-headers-amd64=$GUEST_LINUX_META" \
-    "openvpn-dco-dkms=$GUEST_DCO_DKMS" "openvpn=$GUEST_OPENVPN" \
+inchroot apt-get install -y -q --no-install-recommends "${PINNED[@]}" \
     systemd-sysv udev kmod iproute2 nftables stress-ng openssh-server python3-minimal \
     procps zstd >"$WORK/apt.log" 2>&1 || { tail -30 "$WORK/apt.log"; die "apt-get install in chroot failed"; }
 log "  packages installed ($((SECONDS - T0)) s)"
@@ -71,6 +73,12 @@ log "  module: ${MOD#"$ROOT"} ($((SECONDS - T0)) s)"
 # the image small.
 inchroot apt-get purge -y -q --auto-remove linux-headers-amd64 "linux-headers-$KVER" >/dev/null 2>&1 || true
 inchroot apt-get clean
+# The guest never reaches an archive.  Without sources, 'apt-get update'
+# (autopkgtest runs it when it resets the testbed's apt configuration)
+# succeeds instead of failing on unreachable mirrors, and apt installs only
+# what is in the image or what autopkgtest publishes from the host.
+rm -f "$ROOT/etc/apt/sources.list" "$ROOT"/etc/apt/sources.list.d/*.list "$ROOT"/etc/apt/sources.list.d/*.sources
+find "$ROOT/var/lib/apt/lists" -maxdepth 1 -type f -delete
 
 log "step 4/5: configure guest (static 10.77.0.x, no gateway, IPv6 off, root ssh key)"
 echo storm-guest >"$ROOT/etc/hostname"
