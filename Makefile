@@ -6,7 +6,7 @@ SHELL := /bin/bash
 CONTRIB := contrib
 
 .PHONY: all help deps fetch tree tree-stock tree-debian13 tree-debian12 \
-	build build-stock build-nodco check check-nodco check-series export \
+	build build-stock build-upstream26 build-nodco check check-nodco check-series export \
 	roundtrip prove-tests flavors refresh-lock lint test clean
 
 all: build
@@ -20,6 +20,7 @@ help:
 	@echo 'make tree         assemble build/fork/tree: pristine 2.6.14 + patches/series'
 	@echo 'make tree-stock | tree-debian13 | tree-debian12   the other flavors'
 	@echo 'make build-stock  build pristine 2.6.14 with the same options (reference)'
+	@echo 'make build-upstream26  the series up to the 7791f535 backport (upstream 2.6 state)'
 	@echo 'make check        build the fork and run its make check'
 	@echo 'make check-nodco  the same with --disable-dco'
 	@echo 'make check-series build and make check every commit of the series'
@@ -29,11 +30,15 @@ help:
 	@echo 'make refresh-lock pin the Debian revisions the archive offers now'
 	@echo 'make deb12 | deb13  Debian packages: Debian'"'"'s source + our series as DEP-3 quilt patches'
 	@echo 'make autopkgtest  Debian'"'"'s autopkgtests against the packages built last'
+	@echo 'make autopkgtest-vm  Debian 13'"'"'s isolation-machine autopkgtests in the qemu guest'
 	@echo 'make review-series  git am + build on clean v2.6.14, format-patch + cover letter'
 	@echo 'make asan-check   the fork built with ASan+UBSan, its make check, any report fatal'
 	@echo 'make fuzz-ci | fuzz  libFuzzer on the netlink parse-and-process path: short / long run'
 	@echo 'make storm        stock-vs-fork deletion-storm benchmark (real ovpn-dco in qemu)'
-	@echo 'make storm-ci     small storm pass on the fork, N=64 K=2 (part of make test)'
+	@echo 'make storm-ci     small storm pass on the fork: N=64, K=2 storms + overrun, sighup,'
+	@echo '                  sigterm, tcp-setup (part of make test)'
+	@echo 'make storm-tnet   upstream t_net.sh in the guest, where dummy interfaces exist'
+	@echo 'make storm-deb13  one storm with the server from the make deb13 package'
 	@echo 'make storm-guest | storm-up | storm-down  build / boot / stop the qemu guest'
 
 deps:
@@ -57,6 +62,13 @@ build: tree
 
 build-stock: tree-stock
 	$(CONTRIB)/build-tree stock
+
+# upstream's own 2.6 state: our series up to the backport of 7791f535
+# (the storm benchmark compares it with the fork)
+build-upstream26: tree
+	REV=$$(git -C build/fork/tree log --format=%H -n1 --fixed-strings \
+		--grep='dco: process messages immediately after read') \
+		$(CONTRIB)/build-tree fork upstream26
 
 build-nodco: tree
 	$(CONTRIB)/build-tree fork nodco --disable-dco
@@ -90,7 +102,7 @@ lint:
 		$(wildcard tests/storm/*.sh) $(wildcard tests/fuzz/*.sh)
 
 test: deps lint roundtrip check-series check-nodco prove-tests flavors review-series \
-	asan-check fuzz-ci storm-ci
+	asan-check fuzz-ci storm-ci storm-tnet deb13 autopkgtest-vm storm-deb13
 
 clean:
 	rm -rf build
@@ -101,4 +113,6 @@ include tests/storm/storm.mk
 
 # the rig runs the binaries these build (tests/storm/lib.sh)
 storm-ci: build
-storm: build build-stock
+storm-tnet: build
+storm-deb13: deb13
+storm: build build-stock build-upstream26

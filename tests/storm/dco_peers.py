@@ -5,6 +5,12 @@ Runs inside the guest.  Sends OVPN_CMD_GET_PEER with NLM_F_DUMP over generic
 netlink (family "ovpn-dco-v2") and counts the replies.  Usage:
     dco_peers [IFNAME]          -> prints the number of peers
     dco_peers --loop IFNAME S   -> prints "<unix time> <peers>" every S seconds
+    dco_peers --flood IFNAME M  -> on IFNAME (an ovpn-dco interface in p2p
+                                   mode that no openvpn uses), add M peers
+                                   one after the other; each replaces the
+                                   last, so the kernel multicasts M-1
+                                   DEL_PEER notifications (+1 for the final
+                                   DEL_PEER) to every ovpn-dco listener
 Exit status 2 if the family or interface does not exist (prints -1).
 """
 import os
@@ -20,8 +26,12 @@ CTRL_ATTR_FAMILY_ID = 1
 CTRL_ATTR_FAMILY_NAME = 2
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
 NLMSG_ERROR, NLMSG_DONE = 2, 3
-OVPN_CMD_GET_PEER = 7
-OVPN_ATTR_IFINDEX = 1
+OVPN_CMD_NEW_PEER, OVPN_CMD_DEL_PEER, OVPN_CMD_GET_PEER = 1, 3, 7
+OVPN_ATTR_IFINDEX, OVPN_ATTR_NEW_PEER, OVPN_ATTR_DEL_PEER = 1, 2, 4
+OVPN_NEW_PEER_ATTR_PEER_ID, OVPN_NEW_PEER_ATTR_SOCKADDR_REMOTE = 1, 2
+OVPN_NEW_PEER_ATTR_SOCKET = 3
+OVPN_DEL_PEER_ATTR_PEER_ID = 2
+NLA_F_NESTED = 0x8000  # strict validation wants nests marked as such
 
 
 def nla(atype, payload):
@@ -94,8 +104,55 @@ def count(ifname, seq=[10]):
         sock.close()
 
 
+def request(sock, fid, seq, cmd, attrs):
+    sock.send(msg(fid, NLM_F_REQUEST | NLM_F_ACK, seq, cmd, attrs))
+    for _ in recv_all(sock, seq):
+        pass
+
+
+def flood(ifname, m, window=64):
+    """Add m peers in turn on a p2p interface: m DEL_PEER multicasts.
+
+    Requests go out in windows of `window` before their acks are read, so
+    the rate is bound by the kernel, not by round trips."""
+    ifindex = socket.if_nametoindex(ifname)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    remote = (struct.pack("=H", socket.AF_INET) + struct.pack("!H", 9) +
+              socket.inet_aton("127.0.0.1") + b"\0" * 8)
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        sock.bind((0, 0))
+        fid = family_id(sock)
+        ifattr = nla(OVPN_ATTR_IFINDEX, struct.pack("I", ifindex))
+        for first in range(0, m, window):
+            ids = range(first, min(first + window, m))
+            for i in ids:
+                peer = (nla(OVPN_NEW_PEER_ATTR_PEER_ID, struct.pack("I", i)) +
+                        nla(OVPN_NEW_PEER_ATTR_SOCKET, struct.pack("I", udp.fileno())) +
+                        nla(OVPN_NEW_PEER_ATTR_SOCKADDR_REMOTE, remote))
+                sock.send(msg(fid, NLM_F_REQUEST | NLM_F_ACK, 100 + i, OVPN_CMD_NEW_PEER,
+                              ifattr + nla(OVPN_ATTR_NEW_PEER | NLA_F_NESTED, peer)))
+            for i in ids:
+                for _ in recv_all(sock, 100 + i):
+                    pass
+        request(sock, fid, 100 + m, OVPN_CMD_DEL_PEER,
+                ifattr + nla(OVPN_ATTR_DEL_PEER | NLA_F_NESTED,
+                             nla(OVPN_DEL_PEER_ATTR_PEER_ID, struct.pack("I", m - 1))))
+    finally:
+        sock.close()
+        udp.close()
+    return m
+
+
 def main():
     args = sys.argv[1:]
+    if args and args[0] == "--flood":
+        t0 = time.time()
+        n = flood(args[1], int(args[2]))
+        print("%d DEL_PEER notifications in %.1f s" % (n, time.time() - t0))
+        return
     if args and args[0] == "--loop":
         ifname, period = args[1], float(args[2])
         while True:

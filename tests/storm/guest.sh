@@ -60,12 +60,16 @@ up() {
     # From here on, a failed boot must not leave qemu or the netns behind.
     trap 'rc=$?; if ((rc)); then log "boot failed, cleaning up"; down; fi' EXIT
     ns_up
+    # tnet.sh needs the IPv6 stack (t_net.sh adds v6 addresses and routes);
+    # the image's sysctl keeps IPv6 off on every interface all the same
+    local v6=ipv6.disable=1
+    if [[ ${STORM_GUEST_IPV6:-0} == 1 ]]; then v6=; fi
     log "booting guest (TCG, ${STORM_GUEST_CPUS} vCPU, ${STORM_GUEST_MEM} MiB)"
     rm -f "$STORM_RUN/qemu.pid" "$STORM_RUN/console.log"
     in_ns qemu-system-x86_64 -accel tcg,thread=multi -cpu max \
         -smp "$STORM_GUEST_CPUS" -m "$STORM_GUEST_MEM" \
         -kernel "$gd/vmlinuz" -initrd "$gd/initrd.img" \
-        -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 ipv6.disable=1 quiet" \
+        -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 ${v6:+$v6 }quiet" \
         -drive "file=$gd/rootfs.img,if=virtio,format=raw,snapshot=on" \
         -netdev "tap,id=n0,ifname=$STORM_TAP,script=no,downscript=no" \
         -device virtio-net-pci,netdev=n0 \
@@ -88,7 +92,7 @@ up() {
         log "  ... $((SECONDS - t0)) s"
     done
     gscp_to "$STORM_DIR/dco_peers.py" /usr/local/bin/dco_peers
-    gssh 'chmod +x /usr/local/bin/dco_peers; modprobe ovpn-dco-v2; ulimit -n 65536'
+    gssh 'chmod +x /usr/local/bin/dco_peers; modprobe ovpn-dco-v2'
     trap - EXIT
     log "guest up after $((SECONDS - t0)) s: kernel $(gssh 'uname -r'), ovpn-dco-v2 $(gssh 'cat /sys/module/ovpn_dco_v2/version 2>/dev/null || echo loaded')"
 }

@@ -36,6 +36,7 @@ FORK_OPENVPN=${FORK_OPENVPN:-$(first_existing "$STORM_REPO/build/fork/src/src/op
     "$STORM_REPO/build/fork/dco/src/openvpn/openvpn")}
 STOCK_OPENVPN=${STOCK_OPENVPN:-$(first_existing "$STORM_REPO/build/stock/src/src/openvpn/openvpn" \
     "$STORM_REPO/build/stock/dco/src/openvpn/openvpn")}
+UPSTREAM26_OPENVPN=${UPSTREAM26_OPENVPN:-$STORM_REPO/build/fork/upstream26/src/openvpn/openvpn}
 # Host-side client binary (clients are not under test; same for both builds).
 CLIENT_OPENVPN=${CLIENT_OPENVPN:-$FORK_OPENVPN}
 

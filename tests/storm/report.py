@@ -26,6 +26,7 @@ COLS = [
     ("reconnected", "reconnected"),
     ("reconnect_secs", "s to reconnect all"),
     ("server_alive", "server alive"),
+    ("outcome", "outcome"),
 ]
 
 
@@ -101,7 +102,8 @@ def main():
         if key not in scenarios:
             scenarios.append(key)
     fig, axes = plt.subplots(len(scenarios), 1, figsize=(11, 3.6 * len(scenarios)), squeeze=False)
-    colors = {"stock": "tab:red", "fork": "tab:blue"}
+    colors = {"stock": "tab:red", "upstream-2.6": "tab:orange", "fork": "tab:blue",
+              "deb13": "tab:green"}
     for ax, (scen, n) in zip(axes[:, 0], scenarios):
         for m, rows, d in runs:
             if (m["scenario"], m["n"]) != (scen, n):
@@ -122,7 +124,8 @@ def main():
                 ax.axvline(r["t_storm"] - t0, color=c, ls=":", lw=0.8)
                 ax.axvline(r["t_expected_expiry"] - t0, color=c, ls="-.", lw=0.8)
         ax.axhline(n, color="grey", lw=0.6)
-        ax.set_title("%s, N=%d (dotted: storm starts, dash-dot: last expected expiry; grey: max-clients)" % (scen, n),
+        ax.set_title("%s, N=%d (dotted: storm starts, dash-dot: last expected expiry"
+                     " or SIGCONT; grey: max-clients)" % (scen, n),
                      fontsize=9)
         ax.set_xlabel("seconds since first storm")
         ax.set_ylabel("count")

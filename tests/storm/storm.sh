@@ -2,7 +2,11 @@
 # Deletion-storm scenarios against an openvpn DCO server running in the guest.
 #
 #   storm.sh run BUILD SCENARIO [N] [K]
-#     BUILD     fork | stock | /path/to/openvpn
+#     BUILD     fork | stock | upstream-2.6 | deb13 | /path/to/openvpn
+#               (upstream-2.6: the series up to the backport of 7791f535,
+#               i.e. what upstream's own 2.6 branch has; 'make build-upstream26')
+#               (deb13: the openvpn package from 'make deb13', installed
+#               in the guest with dpkg; see debpkg.sh)
 #     SCENARIO  storm       UDP; N clients, CPU load, drop inbound VPN UDP,
 #                           wait past the keepalive timeout, count, un-drop,
 #                           all reconnect; K storms on one server process
@@ -13,6 +17,18 @@
 #               mixed       UDP; half the clients (source 10.77.0.3) expire
 #                           while the other half is restarted (exit-notify,
 #                           new process, new port) and reconnects
+#               overrun     UDP; server SIGSTOPped, its netlink queue filled
+#                           by STORM_FLOOD foreign DEL_PEERs (a second ovpn-dco
+#                           interface in the guest), all N peers expire (their
+#                           DEL_PEERs are dropped), SIGCONT: the server must
+#                           survive and reap every instance by resyncing
+#               sighup      UDP; server SIGSTOPped, all N peers expire (their
+#                           DEL_PEERs queue up), SIGHUP + SIGCONT: the server
+#                           restarts with the storm queued; clients come back
+#               sigterm     the same with SIGTERM: the server must exit cleanly
+#               tcp-setup   TCP; established clients killed while N more
+#                           clients are each killed 0.1-3 s into their setup
+#                           (TLS, push, NEW_PEER/NEW_KEY); then N reconnect
 #     Results go to $STORM_OUT (default ./storm-results/<build>-<scenario>-<N>):
 #       storms.jsonl (one JSON object per storm), samples.csv (management
 #       poll: time,nclients,status_clients), kpeers.log (guest: time peers),
@@ -21,7 +37,9 @@
 #
 # Tunables (env): STORM_KEEPALIVE="10 30" (server-side timeout is 2x the
 # second number), STORM_GRACE=30 (s past the expected expiry to wait for 0),
-# STORM_RECONNECT_TIMEOUT=180, STORM_CONNECT_RATE=40 (clients/s).
+# STORM_RECONNECT_TIMEOUT=180, STORM_CONNECT_RATE=40 (clients/s),
+# STORM_FLOOD=3000 (foreign DEL_PEERs queued in 'overrun'),
+# STORM_UDP_RMEM=4194304 (guest net.core.rmem_default, see doc/storm.md).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -35,6 +53,11 @@ CONNECT_RATE=${STORM_CONNECT_RATE:-40}
 GDIR=/root/storm          # working dir in the guest
 DEV=ovpnstorm             # server's DCO interface name
 REJECT_PAT='would exceed maximum number of clients'
+FLOOD=${STORM_FLOOD:-3000}
+UDP_RMEM=${STORM_UDP_RMEM:-4194304}
+FLOOD_DEV=ovpnflood       # foreign ovpn-dco interface no openvpn uses
+# Log lines that mean the server did not survive cleanly.
+CRASH_PAT='Assertion failed|Exiting due to fatal error|Segmentation|Aborted'
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
 
@@ -46,14 +69,16 @@ K=${5:-2}
 case $BUILD in
     fork) BIN=$FORK_OPENVPN ;;
     stock) BIN=$STOCK_OPENVPN ;;
+    upstream-2.6) BIN=$UPSTREAM26_OPENVPN ;;
+    deb13) BIN="" ;;
     *) BIN=$BUILD; BUILD=$(basename "$(dirname "$BIN")") ;;
 esac
 BUILD_LABEL=${STORM_BUILD_LABEL:-$BUILD}
-case $SCENARIO in storm | storm-poll | tcp | mixed) ;; *) usage ;; esac
-[[ -x $BIN ]] || die "openvpn binary for '$BUILD' not found: $BIN (set FORK_OPENVPN/STOCK_OPENVPN)"
+case $SCENARIO in storm | storm-poll | tcp | mixed | overrun | sighup | sigterm | tcp-setup) ;; *) usage ;; esac
+[[ $BUILD == deb13 || -x $BIN ]] || die "openvpn binary for '$BUILD' not found: $BIN (set FORK_OPENVPN/STOCK_OPENVPN)"
 [[ -x $CLIENT_OPENVPN ]] || die "client openvpn not found: $CLIENT_OPENVPN (set CLIENT_OPENVPN)"
 PROTO=udp
-[[ $SCENARIO == tcp ]] && PROTO=tcp
+[[ $SCENARIO == tcp* ]] && PROTO=tcp
 OUT=${STORM_OUT:-$PWD/storm-results/$BUILD_LABEL-$SCENARIO-$N}
 rm -rf "$OUT"
 mkdir -p "$OUT/clients" "$STORM_RUN"
@@ -74,11 +99,12 @@ cleanup() {
     for i in "${!CPID[@]}"; do wait "${CPID[$i]}" 2>/dev/null; done
     if [[ -n $POLLER_PID ]]; then kill "$POLLER_PID" 2>/dev/null; wait "$POLLER_PID" 2>/dev/null; fi
     if [[ $(guest_alive) == 1 ]]; then
-        gssh "nft delete table inet storm 2>/dev/null; for p in $STRESS_PID $KPEERS_PID $SERVER_PID; do kill \$p 2>/dev/null; done; true"
+        gssh "nft delete table inet storm 2>/dev/null; ip link del $FLOOD_DEV 2>/dev/null; for p in $STRESS_PID $KPEERS_PID $SERVER_PID; do kill -CONT \$p 2>/dev/null; kill \$p 2>/dev/null; done; true"
         stop_server_wait
         gscp_from "$GDIR/server.log" "$OUT/server.log" 2>/dev/null
         gscp_from "$GDIR/kpeers.log" "$OUT/kpeers.log" 2>/dev/null
         gscp_from "$GDIR/status.log" "$OUT/status.log" 2>/dev/null
+        gssh "dmesg" >"$OUT/dmesg.log" 2>/dev/null
     fi
     if ((STARTED_GUEST)); then "$STORM_DIR/guest.sh" down; fi
     log "run finished (rc=$rc); results in $OUT"
@@ -153,15 +179,29 @@ stop_server_wait() {
 }
 
 start_server() {
-    log "installing server binary ($BIN) and config in the guest"
+    local gbin=$GDIR/openvpn
     gssh "mkdir -p $GDIR; rm -f $GDIR/server.log $GDIR/status.log $GDIR/kpeers.log"
+    # The server's UDP socket takes the default receive buffer (openvpn
+    # sets none unless --rcvbuf is given).  208 KiB overflows under TCG
+    # when N clients handshake at once; stalled handshakes then leave
+    # half-open instances that count against max-clients.  Only sockets
+    # that set no size of their own get this: the netlink socket keeps
+    # whatever openvpn asks for (capped by net.core.rmem_max).
+    gssh "sysctl -q -w net.core.rmem_default=$UDP_RMEM"
     stop_server_wait
-    gscp_to "$BIN" "$GDIR/openvpn"
+    if [[ $BUILD == deb13 ]]; then
+        # shellcheck source=debpkg.sh
+        . "$STORM_DIR/debpkg.sh"
+        gbin=$(guest_install_deb13)
+    else
+        log "installing server binary ($BIN) and config in the guest"
+        gscp_to "$BIN" "$gbin"
+    fi
     local f
     for f in ca.crt server.crt server.key; do gscp_to "$STORM_RUN/pki/$f" "$GDIR/$f"; done
     server_conf >"$OUT/server.conf"
     gscp_to "$OUT/server.conf" "$GDIR/server.conf"
-    gssh "ulimit -n 65536; $GDIR/openvpn --config $GDIR/server.conf --daemon storm-server" ||
+    gssh "ulimit -n 65536; $gbin --config $GDIR/server.conf --daemon storm-server" ||
         { gscp_from "$GDIR/server.log" "$OUT/server.log" || true; die "server failed to start"; }
     sleep 2
     SERVER_PID=$(gssh "cat $GDIR/server.pid")
@@ -190,6 +230,7 @@ kpeers() { # one number; -1 if the interface/module cannot be queried
     printf '%s\n' "$k"
 }
 status_file_clients() { gssh "grep -c '^CLIENT_LIST,' $GDIR/status.log; true" 2>/dev/null || echo -1; }
+udp_rcvbuf_errors() { gssh "nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/ { print \$2 }'" 2>/dev/null || echo -1; }
 rejections_total() { gssh "grep -c '$REJECT_PAT' $GDIR/server.log; true" 2>/dev/null || echo 0; }
 
 # ------------------------------------------------------------- clients ----
@@ -250,9 +291,9 @@ nft_drop() { # nft match expression whose packets are dropped on input
     gssh "nft list table inet storm" | grep -q drop || die "nft drop rule missing"
 }
 
-json_row() { # storm# stale kpeers inst status_file t0s rej reconnected alive reconnect_s
-    printf '{"build":"%s","scenario":"%s","n":%d,"storm":%d,"stale":%s,"kernel_peers":%d,"instances":%d,"status_file_clients":%d,"secs_expiry_to_zero":%s,"rejections":%d,"reconnected":%d,"reconnect_secs":%s,"server_alive":%s,"initial_connected":%d,"t_storm":%s,"t_expected_expiry":%s}\n' \
-        "$BUILD_LABEL" "$SCENARIO" "$N" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "${10}" "$9" "$INIT_CONNECTED" "$T_DROP" "$T_EXP" >>"$OUT/storms.jsonl"
+json_row() { # storm# stale kpeers inst status_file t0s rej reconnected alive reconnect_s outcome
+    printf '{"build":"%s","scenario":"%s","n":%d,"storm":%d,"stale":%s,"kernel_peers":%d,"instances":%d,"status_file_clients":%d,"secs_expiry_to_zero":%s,"rejections":%d,"reconnected":%d,"reconnect_secs":%s,"server_alive":%s,"outcome":"%s","initial_connected":%d,"t_storm":%s,"t_expected_expiry":%s}\n' \
+        "$BUILD_LABEL" "$SCENARIO" "$N" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "${10}" "$9" "${11//[\"\\]/}" "$INIT_CONNECTED" "$T_DROP" "$T_EXP" >>"$OUT/storms.jsonl"
 }
 
 # first sample time at/after $1 with nclients <= $2, or empty
@@ -260,15 +301,113 @@ first_time_at_most() {
     awk -F, -v t="$1" -v w="$2" '$1 >= t && $2 >= 0 && $2 <= w { print $1; exit }' "$OUT/samples.csv"
 }
 
+# Drops and queued bytes on the server's generic-netlink sockets (libnl's
+# port id is the pid plus a counter in the top bits).
+netlink_sock() { # column: 5 = Rmem (queued bytes), 9 = Drops
+    gssh "awk -v p=$SERVER_PID 'NR > 1 && \$2 == 16 && \$3 % 4194304 == p { d += \$$1 } END { print d + 0 }' /proc/net/netlink" 2>/dev/null || echo -1
+}
+
+# First line of the server log that says it did not survive, or nothing.
+crash_line() {
+    gssh "grep -E -m1 -B1 '$CRASH_PAT' $GDIR/server.log | grep -v -m1 -E '^--$|Exiting due to fatal error' || grep -E -m1 '$CRASH_PAT' $GDIR/server.log; true" 2>/dev/null |
+        cut -c21- | cut -c1-100
+}
+
+# Clients killed during setup: each is SIGKILLed 0.1-3 s after it starts,
+# i.e. somewhere in its TLS handshake, push or the server's NEW_PEER/NEW_KEY.
+declare -A DUE=()
+kill_due() {
+    local j now
+    now=$(date +%s%3N)
+    for j in "${!DUE[@]}"; do
+        if ((DUE[$j] <= now)); then
+            kill -KILL "${CPID[$j]}" 2>/dev/null || true
+            wait "${CPID[$j]}" 2>/dev/null || true
+            unset "CPID[$j]" "DUE[$j]"
+        fi
+    done
+}
+churn_clients() { # from to
+    local i n=0 batch=$((CONNECT_RATE / 4 > 0 ? CONNECT_RATE / 4 : 1))
+    for ((i = $1; i < $2; i++)); do
+        start_client "$i"
+        DUE[$i]=$(($(date +%s%3N) + 100 + RANDOM % 2900))
+        n=$((n + 1))
+        if ((n % batch == 0)); then sleep 0.25; kill_due; fi
+    done
+    while ((${#DUE[@]})); do sleep 0.1; kill_due; done
+}
+
+# overrun/sighup/sigterm: stop the server, let every peer expire while it
+# cannot read (their DEL_PEERs queue up on its netlink socket, or are
+# dropped once the queue is full), then let it continue.
+queue_storm() {
+    local s=$1 t0 sig=""
+    gssh "kill -STOP $SERVER_PID" || die "cannot stop the server"
+    event "storm $s: server stopped (SIGSTOP)"
+    nft_drop "udp dport $STORM_VPN_PORT"
+    T_DROP=$(date +%s.%N)
+    event "storm $s: inbound VPN UDP dropped; the kernel expires every peer within ${SERVER_TIMEOUT}s"
+    if [[ $SCENARIO == overrun ]]; then
+        gssh "ip link del $FLOOD_DEV 2>/dev/null; ip link add dev $FLOOD_DEV type ovpn-dco" ||
+            die "cannot create $FLOOD_DEV"
+        event "storm $s: $(gssh "dco_peers --flood $FLOOD_DEV $FLOOD") on $FLOOD_DEV"
+        gssh "ip link del $FLOOD_DEV"
+    fi
+    t0=$SECONDS
+    while (($(kpeers) > 0 && SECONDS - t0 < SERVER_TIMEOUT + GRACE)); do sleep 2; done
+    sleep 2
+    DROPS=$(netlink_sock 9)
+    event "storm $s: kernel peers $(kpeers); server's netlink queue $(netlink_sock 5) bytes, $DROPS dropped"
+    case $SCENARIO in
+        sighup) sig=HUP ;;
+        sigterm) sig=TERM ;;
+    esac
+    if [[ -n $sig ]]; then gssh "kill -$sig $SERVER_PID"; fi
+    gssh "kill -CONT $SERVER_PID"
+    T_EXP=$(date +%s.%N)
+    event "storm $s: server continued (SIGCONT${sig:+ after SIG$sig})"
+}
+
+# sigterm: the server must exit by itself, without an assertion.
+sigterm_result() {
+    local s=$1 i out
+    for ((i = 0; i < 150; i++)); do
+        gssh "kill -0 $SERVER_PID" 2>/dev/null || break
+        sleep 0.2
+    done
+    out=$(crash_line)
+    if gssh "kill -0 $SERVER_PID" 2>/dev/null; then
+        out="NOT exited 30 s after SIGTERM"
+    elif [[ -z $out ]]; then
+        if gssh "tail -n 3 $GDIR/server.log" | grep -q 'process exiting'; then
+            out="clean exit"
+        else
+            out="exited without 'process exiting': $(gssh "tail -n1 $GDIR/server.log" | cut -c21- | cut -c1-80)"
+        fi
+    else
+        out="died: $out"
+    fi
+    event "storm $s: after SIGTERM: $out"
+    json_row "$s" null "$(kpeers)" -1 -1 null 0 0 false null "$out"
+    return 1
+}
+
 one_storm() {
-    local s=$1 expect_left=0 hi=$N now kp_after stale t_zero secs inst kp stf rej0 rej alive reconn
-    T_DROP=0 T_EXP=0
+    local s=$1 expect_left=0 hi=$N now kp_after stale t_zero secs inst kp stf rej0 rej alive reconn outcome
+    T_DROP=0 T_EXP=0 DROPS=""
     if [[ $SCENARIO == mixed ]]; then hi=$((N / 2)); expect_left=$((N - N / 2)); fi
     log "=== storm $s/$K ($BUILD_LABEL, $SCENARIO, N=$N) ==="
-    STRESS_PID=$(gssh "nohup stress-ng --cpu $STORM_GUEST_CPUS --timeout $((SERVER_TIMEOUT + GRACE + 20))s >/dev/null 2>&1 </dev/null & echo \$!")
-    event "storm $s: stress-ng cpu load in guest (pid $STRESS_PID)"
-    sleep 3
+    case $SCENARIO in
+        overrun | sighup | sigterm) ;; # the server is stopped: CPU load adds nothing
+        *)
+            STRESS_PID=$(gssh "nohup stress-ng --cpu $STORM_GUEST_CPUS --timeout $((SERVER_TIMEOUT + GRACE + 20))s >/dev/null 2>&1 </dev/null & echo \$!")
+            event "storm $s: stress-ng cpu load in guest (pid $STRESS_PID)"
+            sleep 3
+            ;;
+    esac
     rej0=$(rejections_total)
+    UDPERR0=$(udp_rcvbuf_errors)
     case $SCENARIO in
         storm | storm-poll)
             nft_drop "udp dport $STORM_VPN_PORT"
@@ -285,15 +424,35 @@ one_storm() {
             kill_clients 0 "$N" KILL
             event "storm $s: all $N TCP clients killed at once"
             ;;
+        tcp-setup)
+            T_DROP=$(date +%s.%N)
+            kill_clients 0 "$N" KILL
+            event "storm $s: all $N TCP clients killed; $N more each killed 0.1-3 s into its setup"
+            churn_clients "$N" $((2 * N))
+            T_EXP=$(date +%s.%N)
+            event "storm $s: setup churn done"
+            ;;
+        overrun | sighup | sigterm)
+            queue_storm "$s"
+            ;;
     esac
+    if [[ $SCENARIO == sigterm ]]; then
+        sigterm_result "$s"
+        return 1
+    fi
     if [[ $SCENARIO == mixed ]]; then
         # While the dropped half expires, restart the other half (explicit
         # exit notify + reconnect) in waves around the expiry time.
         sleep $((SERVER_TIMEOUT - 12))
         event "storm $s: restarting the other half (SIGTERM with exit-notify, new process) while the first half expires"
         kill_clients "$hi" "$N" TERM
+        # Their exit notifications close the old instances within a few
+        # seconds; new ones before that would only measure max-clients
+        # against instances that are on their way out.
+        local t0=$SECONDS
+        while (($(nclients) > hi && SECONDS - t0 < 10)); do sleep 0.5; done
         start_clients "$hi" "$N"
-        event "storm $s: other half restarted"
+        event "storm $s: other half restarted ($(nclients) instances when they started)"
     fi
     # Wait until the instance count reaches what must remain, or expiry+grace.
     while :; do
@@ -307,36 +466,57 @@ one_storm() {
     [[ $SCENARIO == mixed ]] && sleep 5
     sleep $((STATUS_IV + 1)) # let the status file catch up
     inst=$(nclients); inst=${inst:--1}; kp=$(kpeers); stf=$(status_file_clients)
-    t_zero=$(first_time_at_most "$T_DROP" "$expect_left")
+    # Storms that end at a known moment (SIGCONT, end of the setup churn)
+    # count from there, the others from the trigger.
+    case $SCENARIO in
+        overrun | sighup | tcp-setup) t_zero=$(first_time_at_most "$T_EXP" "$expect_left") ;;
+        *) t_zero=$(first_time_at_most "$T_DROP" "$expect_left") ;;
+    esac
     if [[ -n $t_zero ]]; then
         secs=$(awk -v z="$t_zero" -v e="$T_EXP" 'BEGIN{printf "%.1f", z-e}')
     else
         secs=null
     fi
     event "storm $s: after expiry: instances=$inst kernel_peers=$kp status_file=$stf (to-zero: $secs s)"
-    gssh "kill $STRESS_PID 2>/dev/null; true"
+    if [[ -n $STRESS_PID ]]; then gssh "kill $STRESS_PID 2>/dev/null; true"; fi
     STRESS_PID=""
+    [[ $SCENARIO == tcp-setup ]] && rej0=$(rejections_total)
     # Un-drop / restart, and let everybody come back.
     case $SCENARIO in
-        storm | storm-poll | mixed)
+        storm | storm-poll | mixed | overrun | sighup)
             gssh "nft delete table inet storm" || die "nft un-drop failed"
             event "storm $s: un-dropped"
             ;;
-        tcp)
+        tcp | tcp-setup)
             start_clients 0 "$N"
             event "storm $s: $N clients restarted"
             ;;
     esac
     reconn=null
-    if wait_connected "$N" "$RECONNECT_TIMEOUT"; then reconn=$WAITED; fi
+    if [[ $(server_alive) != true ]]; then
+        log "  server is gone: nobody can reconnect"
+    elif wait_connected "$N" "$RECONNECT_TIMEOUT"; then
+        reconn=$WAITED
+    fi
     sleep 2
     kp_after=$(kpeers)
     rej=$(($(rejections_total) - rej0))
     alive=$(server_alive)
-    event "storm $s: reconnected=$kp_after/$N in ${reconn} s, instances=$(nclients), max-clients rejections=$rej, server alive=$alive"
+    outcome=$(crash_line)
+    if [[ -n $outcome ]]; then
+        outcome="died: $outcome"
+    elif [[ $alive != true ]]; then
+        outcome="died: $(gssh "tail -n1 $GDIR/server.log" 2>/dev/null | cut -c21- | cut -c1-80)"
+    elif [[ $SCENARIO == overrun ]]; then
+        outcome="$DROPS notifications dropped; $(gssh "grep -o -m1 'resynchronized.*' $GDIR/server.log; true" | cut -c1-90)"
+        [[ $DROPS -gt 0 ]] || outcome="NO OVERRUN (rig did not fill the queue): $outcome"
+    else
+        outcome=ok
+    fi
+    event "storm $s: reconnected=$kp_after/$N in ${reconn} s, instances=$(nclients), max-clients rejections=$rej, server alive=$alive, $outcome, guest UDP receive-buffer drops $(($(udp_rcvbuf_errors) - UDPERR0))"
     stale=null
     if ((inst >= 0 && kp >= 0)); then stale=$((inst - kp)); fi
-    json_row "$s" "$stale" "$kp" "$inst" "$stf" "$secs" "$rej" "$kp_after" "$alive" "$reconn"
+    json_row "$s" "$stale" "$kp" "$inst" "$stf" "$secs" "$rej" "$kp_after" "$alive" "$reconn" "$outcome"
     [[ $alive == true ]]
 }
 
