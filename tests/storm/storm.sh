@@ -56,8 +56,6 @@ REJECT_PAT='would exceed maximum number of clients'
 FLOOD=${STORM_FLOOD:-3000}
 UDP_RMEM=${STORM_UDP_RMEM:-4194304}
 FLOOD_DEV=ovpnflood       # foreign ovpn-dco interface no openvpn uses
-# Log lines that mean the server did not survive cleanly.
-CRASH_PAT='Assertion failed|Exiting due to fatal error|Segmentation|Aborted'
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
 
@@ -307,10 +305,13 @@ netlink_sock() { # column: 5 = Rmem (queued bytes), 9 = Drops
     gssh "awk -v p=$SERVER_PID 'NR > 1 && \$2 == 16 && \$3 % 4194304 == p { d += \$$1 } END { print d + 0 }' /proc/net/netlink" 2>/dev/null || echo -1
 }
 
-# First line of the server log that says it did not survive, or nothing.
+# The server log line that says why it did not survive, or nothing: an
+# assertion or crash line itself, else the line before "Exiting due to
+# fatal error" (the M_FATAL/M_ERR message).
 crash_line() {
-    gssh "grep -E -m1 -B1 '$CRASH_PAT' $GDIR/server.log | grep -v -m1 -E '^--$|Exiting due to fatal error' || grep -E -m1 '$CRASH_PAT' $GDIR/server.log; true" 2>/dev/null |
-        cut -c21- | cut -c1-100
+    local cmd="grep -E -m1 'Assertion failed|Segmentation|Aborted' $GDIR/server.log ||"
+    cmd+=" grep -B1 -m1 'Exiting due to fatal error' $GDIR/server.log | head -n1; true"
+    gssh "$cmd" 2>/dev/null | cut -c21- | cut -c1-100
 }
 
 # Clients killed during setup: each is SIGKILLed 0.1-3 s after it starts,
@@ -508,7 +509,7 @@ one_storm() {
     elif [[ $alive != true ]]; then
         outcome="died: $(gssh "tail -n1 $GDIR/server.log" 2>/dev/null | cut -c21- | cut -c1-80)"
     elif [[ $SCENARIO == overrun ]]; then
-        outcome="$DROPS notifications dropped; $(gssh "grep -o -m1 'resynchronized.*' $GDIR/server.log; true" | cut -c1-90)"
+        outcome="$DROPS notifications dropped; resync: $(gssh "grep -o -m1 'resynchronized with the kernel after netlink overrun: .*' $GDIR/server.log; true" | sed 's/.*overrun: //' | cut -c1-80)"
         [[ $DROPS -gt 0 ]] || outcome="NO OVERRUN (rig did not fill the queue): $outcome"
     else
         outcome=ok
