@@ -18,7 +18,7 @@ qemu_pid() {
 }
 
 ns_up() {
-    if ip netns list | grep -qw "$STORM_NS"; then
+    if ip netns list | grep -w "$STORM_NS" >/dev/null; then
         log "netns $STORM_NS exists already (stale?); recreating"
         ns_down
     fi
@@ -33,7 +33,7 @@ ns_up() {
 }
 
 ns_down() {
-    if ip netns list | grep -qw "$STORM_NS"; then
+    if ip netns list | grep -w "$STORM_NS" >/dev/null; then
         in_ns ip link del "$STORM_TAP" 2>/dev/null || true
         ip netns del "$STORM_NS"
     fi

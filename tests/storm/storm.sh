@@ -205,7 +205,7 @@ start_server() {
     SERVER_PID=$(gssh "cat $GDIR/server.pid")
     gssh "kill -0 $SERVER_PID" || { gscp_from "$GDIR/server.log" "$OUT/server.log" || true; die "server exited"; }
     # DCO must really be in use: the interface must be an ovpn-dco one.
-    if ! gssh "ip -d link show dev $DEV" | grep -q 'ovpn-dco'; then
+    if [[ $(gssh "ip -d link show dev $DEV" 2>/dev/null) != *ovpn-dco* ]]; then
         gscp_from "$GDIR/server.log" "$OUT/server.log" || true
         gssh "ip -d link show dev $DEV" >&2 || true
         die "server is NOT using ovpn-dco (fell back to userspace?); see $OUT/server.log"
@@ -286,7 +286,9 @@ wait_connected() { # want timeout -> sets WAITED seconds; returns 1 on timeout
 nft_drop() { # nft match expression whose packets are dropped on input
     gssh "nft add table inet storm && nft add chain inet storm in '{ type filter hook input priority -10; policy accept; }' && nft add rule inet storm in $1 drop" ||
         die "nft drop failed"
-    gssh "nft list table inet storm" | grep -q drop || die "nft drop rule missing"
+    # Output captured first: 'ssh | grep -q' under pipefail fails when grep
+    # exits before ssh has written everything (SIGPIPE).
+    [[ $(gssh "nft list table inet storm") == *drop* ]] || die "nft drop rule missing"
 }
 
 json_row() { # storm# stale kpeers inst status_file t0s rej reconnected alive reconnect_s outcome
@@ -381,7 +383,7 @@ sigterm_result() {
     if gssh "kill -0 $SERVER_PID" 2>/dev/null; then
         out="NOT exited 30 s after SIGTERM"
     elif [[ -z $out ]]; then
-        if gssh "tail -n 3 $GDIR/server.log" | grep -q 'process exiting'; then
+        if [[ $(gssh "tail -n 3 $GDIR/server.log") == *'process exiting'* ]]; then
             out="clean exit"
         else
             out="exited without 'process exiting': $(gssh "tail -n1 $GDIR/server.log" | cut -c21- | cut -c1-80)"
