@@ -45,7 +45,8 @@ if [ -z "$cc" ]; then
     done
 fi
 [ -n "$cc" ] || die "clang is missing (apt-get install clang libclang-rt-14-dev)"
-"$cc" --version | grep -q clang || die "$cc is not clang"
+ccver=$("$cc" --version) || ccver=
+grep -q clang <<<"$ccver" || die "$cc is not clang"
 for t in autoreconf make python3 git; do
     command -v "$t" >/dev/null 2>&1 || die "required tool '$t' is missing"
 done

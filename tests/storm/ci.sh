@@ -31,16 +31,13 @@ storm_exit_hook() {
 }
 storm_guest_for_script
 runs=()
-for sc in "${SCENARIOS[@]}"; do
-    d="$RES/$BUILD-$sc-$N"
-    STORM_OUT=$d "$STORM_DIR/storm.sh" run "$BUILD" "$sc" "$N" "$K" || log "run $BUILD $sc exited non-zero"
+ci_run() { # scenario k
+    local d="$RES/$BUILD-$1-$N"
+    STORM_OUT=$d "$STORM_DIR/storm.sh" run "$BUILD" "$1" "$N" "$2" || log "run $BUILD $1 exited non-zero"
     runs+=("$d")
-done
-for sc in ${EXTRA[@]+"${EXTRA[@]}"}; do
-    d="$RES/$BUILD-$sc-$N"
-    STORM_OUT=$d "$STORM_DIR/storm.sh" run "$BUILD" "$sc" "$N" 1 || log "run $BUILD $sc exited non-zero"
-    runs+=("$d")
-done
+}
+for sc in "${SCENARIOS[@]}"; do ci_run "$sc" "$K"; done
+for sc in ${EXTRA[@]+"${EXTRA[@]}"}; do ci_run "$sc" 1; done
 "$PY" "$STORM_DIR/report.py" "$RES/storm" "${runs[@]}" >/dev/null
 "$PY" - "$N" "$((K * ${#SCENARIOS[@]} + ${#EXTRA[@]}))" "$RES/storm.json" <<'PYEOF'
 import json, sys

@@ -104,10 +104,20 @@ def count(ifname, seq=[10]):
         sock.close()
 
 
-def request(sock, fid, seq, cmd, attrs):
+def send(sock, fid, seq, cmd, attrs):
+    """Send request seq, asking for an ack."""
     sock.send(msg(fid, NLM_F_REQUEST | NLM_F_ACK, seq, cmd, attrs))
+
+
+def drain(sock, seq):
+    """Read the answer to seq up to its ack; OSError if the ack is an error."""
     for _ in recv_all(sock, seq):
         pass
+
+
+def request(sock, fid, seq, cmd, attrs):
+    send(sock, fid, seq, cmd, attrs)
+    drain(sock, seq)
 
 
 def flood(ifname, m, window=64):
@@ -132,26 +142,25 @@ def flood(ifname, m, window=64):
                 peer = (nla(OVPN_NEW_PEER_ATTR_PEER_ID, struct.pack("I", i)) +
                         nla(OVPN_NEW_PEER_ATTR_SOCKET, struct.pack("I", udp.fileno())) +
                         nla(OVPN_NEW_PEER_ATTR_SOCKADDR_REMOTE, remote))
-                sock.send(msg(fid, NLM_F_REQUEST | NLM_F_ACK, 100 + i, OVPN_CMD_NEW_PEER,
-                              ifattr + nla(OVPN_ATTR_NEW_PEER | NLA_F_NESTED, peer)))
+                send(sock, fid, 100 + i, OVPN_CMD_NEW_PEER,
+                     ifattr + nla(OVPN_ATTR_NEW_PEER | NLA_F_NESTED, peer))
             for i in ids:
-                for _ in recv_all(sock, 100 + i):
-                    pass
+                drain(sock, 100 + i)
         request(sock, fid, 100 + m, OVPN_CMD_DEL_PEER,
                 ifattr + nla(OVPN_ATTR_DEL_PEER | NLA_F_NESTED,
                              nla(OVPN_DEL_PEER_ATTR_PEER_ID, struct.pack("I", m - 1))))
     finally:
         sock.close()
         udp.close()
-    return m
 
 
 def main():
     args = sys.argv[1:]
     if args and args[0] == "--flood":
+        m = int(args[2])
         t0 = time.time()
-        n = flood(args[1], int(args[2]))
-        print("%d DEL_PEER notifications in %.1f s" % (n, time.time() - t0))
+        flood(args[1], m)
+        print("%d DEL_PEER notifications in %.1f s" % (m, time.time() - t0))
         return
     if args and args[0] == "--loop":
         ifname, period = args[1], float(args[2])

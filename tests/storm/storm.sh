@@ -393,7 +393,6 @@ sigterm_result() {
     fi
     event "storm $s: after SIGTERM: $out"
     json_row "$s" null "$(kpeers)" -1 -1 null 0 0 false null "$out"
-    return 1
 }
 
 one_storm() {
@@ -441,7 +440,7 @@ one_storm() {
     esac
     if [[ $SCENARIO == sigterm ]]; then
         sigterm_result "$s"
-        return 1
+        return 1 # the server is gone: no further storm
     fi
     if [[ $SCENARIO == mixed ]]; then
         # While the dropped half expires, restart the other half (explicit

@@ -39,6 +39,8 @@ BUILD=${TNET_BUILD:-${FORK_OPENVPN%/src/openvpn/openvpn}}
 DRIVER_DIR=$BUILD/tests/unit_tests/openvpn
 GDIR=/root/tnet
 IFACES=(ovpn-dummy0 dummy0815)
+# guest command deleting t_net.sh's dummy interfaces
+DEL_IFACES="ip link del ${IFACES[0]} 2>/dev/null; ip link del ${IFACES[1]} 2>/dev/null"
 T0=$SECONDS
 
 [[ -f $BUILD/tests/t_net.sh ]] || die "no tests/t_net.sh in $BUILD (run 'make build')"
@@ -58,7 +60,7 @@ GUEST_V6_DEFAULT=
 GUEST_DIRTY=0
 # Leave a guest we did not boot as we found it.
 cleanup_guest() {
-    local cmd="ip link del ${IFACES[0]} 2>/dev/null; ip link del ${IFACES[1]} 2>/dev/null; rm -rf $GDIR"
+    local cmd="$DEL_IFACES; rm -rf $GDIR"
     if [[ -n $GUEST_V6_DEFAULT ]]; then
         cmd+="; sysctl -q -w net.ipv6.conf.default.disable_ipv6=$GUEST_V6_DEFAULT"
     fi
@@ -115,8 +117,7 @@ fi
 # t_net.sh's dummy interfaces need it on.  Stale interfaces of an earlier
 # failed run would make t_net.sh's probe SKIP.
 GUEST_V6_DEFAULT=$(gssh 'sysctl -n net.ipv6.conf.default.disable_ipv6')
-gssh "ip link del ${IFACES[0]} 2>/dev/null; ip link del ${IFACES[1]} 2>/dev/null;" \
-    "sysctl -q -w net.ipv6.conf.default.disable_ipv6=0" || true
+gssh "$DEL_IFACES; sysctl -q -w net.ipv6.conf.default.disable_ipv6=0" || true
 
 log "running t_net.sh in the guest ($(gssh 'uname -r'))"
 rc=0
