@@ -30,7 +30,8 @@ help:
 	@echo 'make refresh-lock pin the Debian revisions the archive offers now'
 	@echo 'make deb12 | deb13  Debian packages: Debian'"'"'s source + our series as DEP-3 quilt patches'
 	@echo 'make autopkgtest  Debian'"'"'s autopkgtests against the packages built last'
-	@echo 'make autopkgtest-vm  Debian 13'"'"'s isolation-machine autopkgtests in the qemu guest'
+	@echo 'make autopkgtest-vm  Debian 12'"'"'s and 13'"'"'s isolation-machine autopkgtests, each in'
+	@echo '                  a qemu guest of its release (autopkgtest-vm-deb12 | -deb13)'
 	@echo 'make review-series  git am + build on clean v2.6.14, format-patch + cover letter'
 	@echo 'make asan-check   the fork built with ASan+UBSan, its make check, any report fatal'
 	@echo 'make fuzz-ci | fuzz  libFuzzer on the netlink parse-and-process path: short / long run'
@@ -102,7 +103,7 @@ lint:
 		$(wildcard tests/storm/*.sh) $(wildcard tests/fuzz/*.sh)
 
 test: deps lint roundtrip check-series check-nodco prove-tests flavors review-series \
-	asan-check fuzz-ci storm-ci storm-tnet deb13 autopkgtest-vm storm-deb13
+	asan-check fuzz-ci storm-ci storm-tnet deb13 autopkgtest-vm-deb13 storm-deb13
 
 clean:
 	rm -rf build

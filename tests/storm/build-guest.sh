@@ -5,8 +5,12 @@
 #   openssh-server and python3, plus an ssh key for root; also the test
 #   dependencies of Debian's isolation-machine autopkgtests for openvpn
 #   (easy-rsa, openssl, apt-utils), because the guest has no archive access.
+# STORM_GUEST_FLAVOR=bookworm builds the Debian 12 guest from the same recipe
+#   and versions-bookworm.env: its kernel, openvpn's runtime libraries, the
+#   autopkgtest dependencies and ssh, without ovpn-dco and the storm tools
+#   (an empty GUEST_DCO_DKMS leaves them out).
 # Output: $STORM_CACHE_ROOT/guest-<key>/{vmlinuz,initrd.img,rootfs.img,id_ed25519}
-# The key hashes versions.env and this script, so any change rebuilds.
+# The key hashes the flavor's pin file and this script, so any change rebuilds.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -45,33 +49,44 @@ mount --bind /dev/pts "$ROOT/dev/pts"
 
 inchroot() { chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"; }
 
-log "step 2/5: apt-get install kernel $GUEST_LINUX_META, openvpn-dco-dkms $GUEST_DCO_DKMS, openvpn $GUEST_OPENVPN, autopkgtest deps, tools"
+log "step 2/5: apt-get install kernel $GUEST_LINUX_META, openvpn-dco-dkms ${GUEST_DCO_DKMS:-(none)}, openvpn $GUEST_OPENVPN, autopkgtest deps, tools"
 inchroot apt-get update -qq
-PINNED=("linux-image-amd64=$GUEST_LINUX_META" "linux-headers-amd64=$GUEST_LINUX_META"
-    "openvpn-dco-dkms=$GUEST_DCO_DKMS" "openvpn=$GUEST_OPENVPN"
+PINNED=("linux-image-amd64=$GUEST_LINUX_META" "openvpn=$GUEST_OPENVPN"
     "easy-rsa=$GUEST_EASY_RSA" "openssl=$GUEST_OPENSSL" "apt-utils=$GUEST_APT_UTILS")
+TOOLS=(systemd-sysv udev kmod iproute2 openssh-server procps zstd)
+if [[ -n $GUEST_DCO_DKMS ]]; then
+    # the module is built by dkms against the headers; the storm tools
+    PINNED+=("linux-headers-amd64=$GUEST_LINUX_META" "openvpn-dco-dkms=$GUEST_DCO_DKMS")
+    TOOLS+=(nftables stress-ng python3-minimal)
+fi
+# without dkms (which brings it), autopkgtest's dpkg-source needs it
+if [[ -n ${GUEST_DPKG_DEV:-} ]]; then PINNED+=("dpkg-dev=$GUEST_DPKG_DEV"); fi
 for p in "${PINNED[@]}"; do
     if ! inchroot apt-cache show "$p" >/dev/null 2>&1; then
         inchroot apt-cache policy "${p%%=*}" >&2 || true
-        die "pinned $p not in the archive; update tests/storm/versions.env"
+        die "pinned $p not in the archive; update ${STORM_PINS#"$STORM_REPO/"}"
     fi
 done
-inchroot apt-get install -y -q --no-install-recommends "${PINNED[@]}" \
-    systemd-sysv udev kmod iproute2 nftables stress-ng openssh-server python3-minimal \
-    procps zstd >"$WORK/apt.log" 2>&1 || { tail -30 "$WORK/apt.log"; die "apt-get install in chroot failed"; }
+inchroot apt-get install -y -q --no-install-recommends "${PINNED[@]}" "${TOOLS[@]}" \
+    >"$WORK/apt.log" 2>&1 || { tail -30 "$WORK/apt.log"; die "apt-get install in chroot failed"; }
 log "  packages installed ($((SECONDS - T0)) s)"
 
-log "step 3/5: dkms module for the guest kernel"
-KVER=$(find "$ROOT/lib/modules" -mindepth 1 -maxdepth 1 -name "*-amd64" -printf "%f\n" | head -n1)
-if ! find "$ROOT/lib/modules/$KVER" -name 'ovpn-dco-v2.ko*' | grep -q .; then
-    inchroot dkms autoinstall -k "$KVER" >"$WORK/dkms.log" 2>&1 || { tail -30 "$WORK/dkms.log"; die "dkms build failed"; }
+KVER=$(find "$ROOT/lib/modules" -mindepth 1 -maxdepth 1 -name "*-amd64" -printf "%f\n" -quit)
+[[ -n $KVER ]] || die "no kernel in $ROOT/lib/modules after the install"
+if [[ -n $GUEST_DCO_DKMS ]]; then
+    log "step 3/5: dkms module for the guest kernel"
+    if [[ -z $(find "$ROOT/lib/modules/$KVER" -name 'ovpn-dco-v2.ko*' -print -quit) ]]; then
+        inchroot dkms autoinstall -k "$KVER" >"$WORK/dkms.log" 2>&1 || { tail -30 "$WORK/dkms.log"; die "dkms build failed"; }
+    fi
+    MOD=$(find "$ROOT/lib/modules/$KVER" -name 'ovpn-dco-v2.ko*' -print -quit)
+    [[ -n $MOD ]] || die "ovpn-dco-v2 module missing after dkms"
+    log "  module: ${MOD#"$ROOT"} ($((SECONDS - T0)) s)"
+    # Build toolchain and headers are not needed at run time: drop them to
+    # keep the image small.
+    inchroot apt-get purge -y -q --auto-remove linux-headers-amd64 "linux-headers-$KVER" >/dev/null 2>&1 || true
+else
+    log "step 3/5: no ovpn-dco for $GUEST_SUITE (GUEST_DCO_DKMS is empty)"
 fi
-MOD=$(find "$ROOT/lib/modules/$KVER" -name 'ovpn-dco-v2.ko*' | head -n1)
-[[ -n $MOD ]] || die "ovpn-dco-v2 module missing after dkms"
-log "  module: ${MOD#"$ROOT"} ($((SECONDS - T0)) s)"
-# Build toolchain and headers are not needed at run time: drop them to keep
-# the image small.
-inchroot apt-get purge -y -q --auto-remove linux-headers-amd64 "linux-headers-$KVER" >/dev/null 2>&1 || true
 inchroot apt-get clean
 # The guest never reaches an archive.  Without sources, 'apt-get update'
 # (autopkgtest runs it when it resets the testbed's apt configuration)
@@ -86,7 +101,7 @@ printf '127.0.0.1 localhost\n%s storm-guest\n' "$STORM_GUEST_IP" >"$ROOT/etc/hos
 printf '/dev/vda / ext4 rw,noatime 0 1\n' >"$ROOT/etc/fstab"
 printf 'net.ipv6.conf.all.disable_ipv6=1\nnet.core.rmem_max=8388608\nkernel.printk=3 4 1 3\n' \
     >"$ROOT/etc/sysctl.d/90-storm.conf"
-echo ovpn-dco-v2 >"$ROOT/etc/modules-load.d/ovpn-dco.conf"
+if [[ -n $GUEST_DCO_DKMS ]]; then echo ovpn-dco-v2 >"$ROOT/etc/modules-load.d/ovpn-dco.conf"; fi
 cat >"$ROOT/etc/systemd/system/storm-net.service" <<EOF
 [Unit]
 Description=static storm rig network
@@ -131,6 +146,6 @@ mkfs.ext4 -q -F -L stormroot -d "$ROOT" "$WORK/rootfs.img"
 mkdir -p "$GD"
 mv "$WORK/vmlinuz" "$WORK/initrd.img" "$WORK/rootfs.img" "$WORK/id_ed25519" \
     "$WORK/id_ed25519.pub" "$WORK/kernel-version" "$GD/"
-cp "$STORM_DIR/versions.env" "$GD/versions.env"
+cp "$STORM_PINS" "$GD/"
 touch "$GD/ok"
 log "guest ready in $GD ($((SECONDS - T0)) s total, kernel $KVER)"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Start / stop the storm guest.
+# Start / stop the storm guest (STORM_GUEST_FLAVOR picks which, see lib.sh).
 #   guest.sh up      build (cached) + create netns/tap + boot qemu + wait for ssh
 #   guest.sh down    stop qemu (by its pid file), ssh master, remove tap + netns
 #   guest.sh ssh ... run a command in the guest
@@ -91,10 +91,16 @@ up() {
         sleep 2
         log "  ... $((SECONDS - t0)) s"
     done
-    gscp_to "$STORM_DIR/dco_peers.py" /usr/local/bin/dco_peers
-    gssh 'chmod +x /usr/local/bin/dco_peers; modprobe ovpn-dco-v2'
-    trap - EXIT
-    log "guest up after $((SECONDS - t0)) s: kernel $(gssh 'uname -r'), ovpn-dco-v2 $(gssh 'cat /sys/module/ovpn_dco_v2/version 2>/dev/null || echo loaded')"
+    if [[ -n $GUEST_DCO_DKMS ]]; then
+        gscp_to "$STORM_DIR/dco_peers.py" /usr/local/bin/dco_peers
+        gssh 'chmod +x /usr/local/bin/dco_peers; modprobe ovpn-dco-v2'
+        trap - EXIT
+        log "guest up after $((SECONDS - t0)) s: kernel $(gssh 'uname -r'), ovpn-dco-v2 $(gssh 'cat /sys/module/ovpn_dco_v2/version 2>/dev/null || echo loaded')"
+    else
+        # the bookworm guest: an autopkgtest testbed without ovpn-dco
+        trap - EXIT
+        log "guest up after $((SECONDS - t0)) s: $GUEST_SUITE, kernel $(gssh 'uname -r'), no ovpn-dco"
+    fi
 }
 
 down() {

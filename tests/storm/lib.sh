@@ -5,8 +5,21 @@
 STORM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STORM_REPO=$(cd "$STORM_DIR/../.." && pwd)
 
+# Which guest: trixie (default) is the storm rig's Debian 13 guest, pinned in
+# versions.env; bookworm is a Debian 12 guest without ovpn-dco, pinned in
+# versions-bookworm.env, only a testbed for Debian 12's isolation-machine
+# autopkgtests (contrib/debian-package debian12 autopkgtest-vm).
+STORM_GUEST_FLAVOR=${STORM_GUEST_FLAVOR:-trixie}
+case $STORM_GUEST_FLAVOR in
+    trixie) STORM_PINS=$STORM_DIR/versions.env ;;
+    bookworm) STORM_PINS=$STORM_DIR/versions-bookworm.env ;;
+    *)
+        printf 'STORM_GUEST_FLAVOR=%s: unknown (trixie or bookworm)\n' "$STORM_GUEST_FLAVOR" >&2
+        exit 1
+        ;;
+esac
 # shellcheck source=versions.env
-. "$STORM_DIR/versions.env"
+. "$STORM_PINS"
 
 # Where cached guest artifacts live (outside the repo).
 STORM_CACHE_ROOT=${STORM_CACHE_ROOT:-/var/cache/dcofork-storm}
@@ -43,9 +56,9 @@ CLIENT_OPENVPN=${CLIENT_OPENVPN:-$FORK_OPENVPN}
 log() { printf '[storm %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# Cache key: hash of the pins and of the guest build recipe.
+# Cache key: hash of the flavor's pins and of the guest build recipe.
 guest_key() {
-    cat "$STORM_DIR/versions.env" "$STORM_DIR/build-guest.sh" | sha256sum | cut -c1-16
+    cat "$STORM_PINS" "$STORM_DIR/build-guest.sh" | sha256sum | cut -c1-16
 }
 guest_dir() { printf '%s/guest-%s\n' "$STORM_CACHE_ROOT" "$(guest_key)"; }
 
@@ -128,6 +141,9 @@ gscp_from() { in_ns scp -q "${SSH_OPTS[@]}" "root@$STORM_GUEST_IP:$1" "$2"; }
 # the script may define storm_exit_hook (called with the exit status)
 # to report before that.
 storm_guest_for_script() {
+    # the storm scripts need ovpn-dco, which only the trixie guest has
+    [[ -n $GUEST_DCO_DKMS ]] ||
+        die "the storm scripts need the Debian 13 guest with ovpn-dco; unset STORM_GUEST_FLAVOR (is $STORM_GUEST_FLAVOR)"
     STORM_STARTED_GUEST=0
     trap storm_script_exit EXIT
     trap 'exit 130' INT TERM
