@@ -103,7 +103,7 @@ lint:
 		$(wildcard tests/storm/*.sh) $(wildcard tests/fuzz/*.sh)
 
 test: deps lint roundtrip check-series check-nodco prove-tests flavors review-series \
-	asan-check fuzz-ci storm-ci storm-tnet deb13 autopkgtest-vm-deb13 storm-deb13
+	asan-check fuzz-ci storm-ci storm-tnet deb13 autopkgtest-vm-deb13 storm-deb13 deb12
 
 clean:
 	rm -rf build
