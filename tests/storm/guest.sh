@@ -91,16 +91,15 @@ up() {
         sleep 2
         log "  ... $((SECONDS - t0)) s"
     done
+    # the bookworm guest is an autopkgtest testbed without ovpn-dco
+    local dco="no ovpn-dco ($GUEST_SUITE)"
     if [[ -n $GUEST_DCO_DKMS ]]; then
         gscp_to "$STORM_DIR/dco_peers.py" /usr/local/bin/dco_peers
         gssh 'chmod +x /usr/local/bin/dco_peers; modprobe ovpn-dco-v2'
-        trap - EXIT
-        log "guest up after $((SECONDS - t0)) s: kernel $(gssh 'uname -r'), ovpn-dco-v2 $(gssh 'cat /sys/module/ovpn_dco_v2/version 2>/dev/null || echo loaded')"
-    else
-        # the bookworm guest: an autopkgtest testbed without ovpn-dco
-        trap - EXIT
-        log "guest up after $((SECONDS - t0)) s: $GUEST_SUITE, kernel $(gssh 'uname -r'), no ovpn-dco"
+        dco="ovpn-dco-v2 $(gssh 'cat /sys/module/ovpn_dco_v2/version 2>/dev/null || echo loaded')"
     fi
+    trap - EXIT
+    log "guest up after $((SECONDS - t0)) s: kernel $(gssh 'uname -r'), $dco"
 }
 
 down() {

@@ -467,19 +467,17 @@ one_storm() {
     done
     [[ $SCENARIO == mixed ]] && sleep 5
     sleep $((STATUS_IV + 1)) # let the status file catch up
-    inst=$(nclients); inst=${inst:--1}; kp=$(kpeers); stf=$(status_file_clients)
-    if [[ $SCENARIO == mixed ]]; then
-        # The restarted half's old sessions can expire in the kernel just
-        # now too, and the server reaps them a second or two behind it: a
-        # difference that closes within 20 s is that lag, a lost DEL_PEER
-        # never closes.  Sample again until both agree.
-        local t1=$SECONDS
-        while ((inst != kp && SECONDS - t1 < 20)); do
-            sleep 2
-            inst=$(nclients); inst=${inst:--1}; kp=$(kpeers)
-        done
-        stf=$(status_file_clients)
-    fi
+    # In mixed, the restarted half's old sessions can expire in the kernel
+    # just now too, and the server reaps them a second or two behind it: a
+    # difference that closes within 20 s is that lag, a lost DEL_PEER never
+    # closes.  mixed samples again until both agree.
+    local t1=$SECONDS
+    while :; do
+        inst=$(nclients); inst=${inst:--1}; kp=$(kpeers)
+        if [[ $SCENARIO != mixed ]] || ((inst == kp || SECONDS - t1 >= 20)); then break; fi
+        sleep 2
+    done
+    stf=$(status_file_clients)
     # Storms that end at a known moment (SIGCONT, end of the setup churn)
     # count from there, the others from the trigger.
     case $SCENARIO in
