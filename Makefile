@@ -6,8 +6,8 @@ SHELL := /bin/bash
 CONTRIB := contrib
 
 .PHONY: all help deps fetch tree tree-stock tree-debian13 tree-debian12 \
-	build build-stock build-upstream26 build-nodco check check-nodco check-series export \
-	roundtrip prove-tests flavors refresh-lock lint test clean
+	build build-stock build-upstream26 build-nodco check check-nodco check-series export queue \
+	roundtrip prove-tests flavors refresh-lock lint check-ledger test clean
 
 all: build
 
@@ -25,7 +25,9 @@ help:
 	@echo 'make check-nodco  the same with --disable-dco'
 	@echo 'make check-series build and make check every commit of the series'
 	@echo 'make prove-tests  the DCO unit tests must fail on unpatched 2.6.14'
+	@echo 'make check-ledger doc/upstream-2.6.md, doc/backports.md and patches/ agree'
 	@echo 'make export       write build/fork/tree back to patches/'
+	@echo 'make queue        the whole queue for vendors (Debian-taken fixes + series) in build/queue/'
 	@echo 'make roundtrip    assemble + export must reproduce patches/ byte for byte'
 	@echo 'make refresh-lock pin the Debian revisions the archive offers now'
 	@echo 'make deb12 | deb13  Debian packages: Debian'"'"'s source + our series as DEP-3 quilt patches'
@@ -89,6 +91,12 @@ prove-tests: fetch
 export:
 	$(CONTRIB)/export-series
 
+# the whole queue on pristine 2.6.14 for vendors: the upstream commits taken
+# from Debian, then our series (doc/consuming.md)
+queue: tree
+	FROM=v$$(awk '$$1 == "upstream" { print $$2 }' sources.lock) \
+		$(CONTRIB)/export-series build/fork/tree build/queue
+
 roundtrip: tree
 	$(CONTRIB)/roundtrip
 
@@ -97,12 +105,16 @@ flavors: tree-debian13 tree-debian12 tree-stock
 refresh-lock: deps
 	$(CONTRIB)/refresh-lock
 
+# the ledger, doc/backports.md and patches/ agree (contrib/check-ledger)
+check-ledger:
+	$(CONTRIB)/check-ledger --prove
+
 lint:
 	$(CONTRIB)/install-deps lint
 	shellcheck -x $(filter-out %.mk,$(wildcard $(CONTRIB)/*)) .ci/run \
 		$(wildcard tests/storm/*.sh) $(wildcard tests/fuzz/*.sh)
 
-test: deps lint roundtrip check-series check-nodco prove-tests flavors review-series \
+test: deps lint check-ledger roundtrip check-series check check-nodco prove-tests flavors review-series \
 	asan-check fuzz-ci storm-ci storm-tnet deb13 autopkgtest-vm-deb13 storm-deb13 deb12
 
 clean:

@@ -7,6 +7,26 @@ BUILD_DIR=${BUILD_DIR:-$TOP/build}
 LOCK_FILE=${LOCK_FILE:-$TOP/sources.lock}
 DL_DIR=$BUILD_DIR/sources
 
+# How every build of an assembled tree is configured (contrib/build-tree,
+# contrib/check-series): DCO, OpenSSL, LZ4, LZO and PKCS#11.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+CONFIGURE_ARGS=(--enable-dco --enable-pkcs11 --with-crypto-library=openssl --enable-lz4 --enable-lzo)
+
+# The builds run in different directories (build/<flavor>/<variant>, the
+# series work tree): ccache hashes paths relative to build/ and not the
+# directory itself, so the same source compiled elsewhere is a cache hit.
+export CCACHE_BASEDIR=$BUILD_DIR CCACHE_NOHASHDIR=1
+
+# tree_cc: the C compiler for those builds, gcc through ccache if it is there.
+tree_cc()
+{
+    if command -v ccache >/dev/null 2>&1; then
+        echo "ccache gcc"
+    else
+        echo gcc
+    fi
+}
+
 # The branch name is what `openvpn --version` shows in its [git:...] tag
 # when built from the assembled tree; keep it naming the fork.
 FORK_BRANCH=${FORK_BRANCH:-dco-fork/2.6.14}
@@ -175,4 +195,129 @@ apt_available_versions()
 {
     apt_private apt-cache showsrc openvpn 2>/dev/null \
         | awk '$1 == "Version:" { print $2 }' | sort -u
+}
+
+# ------------------------------------------------------------------ series
+
+SERIES_FILE=$TOP/patches/series
+FROM_DEBIAN=${FROM_DEBIAN:-$TOP/patches/from-debian}
+
+# series_patches: the patch files of patches/series, in order, one a line.
+series_patches()
+{
+    [ -f "$SERIES_FILE" ] || die "patches/series is missing"
+    awk '$1 !~ /^#/ && NF { print $1 }' "$SERIES_FILE"
+}
+
+# same_series DIR1 DIR2: true if both hold the same series and patch files
+# (patches/from-debian is an input of the assembly, not exported).
+same_series()
+{
+    diff -ru -x from-debian "$1" "$2"
+}
+
+# upstream_claims PATCH: the upstream commits a patch of ours claims with
+# '[ Upstream commit <40 hex> ]' lines, one a line.
+upstream_claims()
+{
+    sed -n 's/^\[ Upstream commit \([0-9a-f]\{40\}\)\( .*\)\{0,1\} \]$/\1/p' "$1"
+}
+
+# from_debian_lines: "commit patch-id CVE file" for each upstream commit the
+# fork takes from Debian's package (patches/from-debian).
+from_debian_lines()
+{
+    [ -r "$FROM_DEBIAN" ] || die "patches/from-debian is missing"
+    awk '$1 !~ /^#/ && NF' "$FROM_DEBIAN"
+}
+
+# patch_id FILE: git's stable patch-id of a patch or mail file.
+patch_id()
+{
+    git patch-id --stable <"$1" | awk '{ print $1; exit }'
+}
+
+# debian_patches FLAVOR DIR: unpack the pinned Debian flavor's quilt
+# patches (verified by fetch-sources) into DIR/debian/patches.
+debian_patches()
+{
+    local dver
+    dver=$(debian_version "$1")
+    mkdir -p "$2"
+    tar -xJf "$DL_DIR/openvpn_$dver.debian.tar.xz" -C "$2" debian/patches \
+        || die "cannot unpack debian/patches from openvpn_$dver.debian.tar.xz"
+}
+
+# debian_upstream_index FLAVOR DIR: for each patch of DIR/debian/patches/series
+# (unpacked with debian_patches) print "commit patch-id file" when it is an
+# upstream commit (a format-patch file: its first line is 'From <40 hex> ...'),
+# after checking it against patches/from-debian: an upstream commit the list
+# does not know, or a listed one whose content changed, stops here.
+debian_upstream_index()
+{
+    local flavor=$1 dir=$2/debian/patches dver p sha pid want
+    dver=$(debian_version "$flavor")
+    [ -f "$dir/series" ] || die "Debian $dver has no debian/patches/series"
+    while read -r p _; do
+        case "$p" in ''|\#*) continue ;; esac
+        [ -f "$dir/$p" ] || die "Debian $dver's series names $p, which its package lacks"
+        sha=$(sed -n '1s/^From \([0-9a-f]\{40\}\) .*/\1/p' "$dir/$p")
+        [ -n "$sha" ] || continue
+        pid=$(patch_id "$dir/$p")
+        want=$(from_debian_lines | awk -v c="$sha" '$1 == c { print $2; exit }')
+        [ -n "$want" ] \
+            || die "Debian $dver carries upstream commit ${sha:0:12} as debian/patches/$p, which patches/from-debian does not list: decide it (doc/maintaining.md, 'When Debian publishes a new revision'), add it there and to doc/upstream-2.6.md"
+        [ "$pid" = "$want" ] \
+            || die "Debian $dver's debian/patches/$p is no longer upstream commit ${sha:0:12} byte for byte (patch-id $pid, listed $want): review Debian's change before taking it"
+        printf '%s %s %s\n' "$sha" "$pid" "$p"
+    done <"$dir/series"
+}
+
+# debian_carries PATCH INDEX: print the Debian patch file that carries a
+# patch of ours, found by the upstream commit(s) it claims (all of them)
+# or by its patch-id; INDEX is debian_upstream_index's output.  Fails when
+# Debian does not carry it.
+debian_carries()
+{
+    local f=$1 index=$2 claims c hit="" pid
+    claims=$(upstream_claims "$f")
+    if [ -n "$claims" ]; then
+        for c in $claims; do
+            hit=$(awk -v c="$c" '$1 == c { print $3; exit }' <<<"$index")
+            [ -n "$hit" ] || break
+        done
+    fi
+    if [ -z "$hit" ]; then
+        pid=$(patch_id "$f")
+        hit=$(awk -v p="$pid" '$2 == p { print $3; exit }' <<<"$index")
+    fi
+    [ -n "$hit" ] && printf '%s\n' "$hit"
+}
+
+LEDGER=${LEDGER:-$TOP/doc/upstream-2.6.md}
+
+# ledger_rows [SECTION]: "hash carried" for every row of the ledger's tables
+# (doc/upstream-2.6.md) whose first cell is a commit hash; with SECTION
+# (an awk regex) only the rows under a '## ' heading matching it.
+ledger_rows()
+{
+    [ -f "$LEDGER" ] || die "the ledger ${LEDGER#"$TOP/"} is missing"
+    awk -F'|' -v want="${1:-}" '
+        /^## / { on = (want == "" || $0 ~ want) }
+        on && /^\|/ {
+            h = $2; c = $5
+            gsub(/[ `]/, "", h); gsub(/[ `*]/, "", c)
+            if (h ~ /^[0-9a-f]+$/ && length(h) >= 8) print h, c
+        }' "$LEDGER"
+}
+
+# isolated COMMAND...: run COMMAND in a private network namespace with
+# only loopback up.  Package builds run without network, like on Debian's
+# buildds, and test suites (t_cltsrv.sh and t_lpback.sh listen on fixed
+# loopback ports) cannot collide with other builds or tests on this host.
+isolated()
+{
+    need_tool unshare util-linux
+    need_tool ip iproute2
+    unshare --net -- /bin/sh -euc 'ip link set lo up; exec "$@"' sh "$@"
 }
