@@ -80,7 +80,7 @@ check: tree
 	CHECK=1 $(CONTRIB)/build-tree fork
 
 check-nodco: tree
-	CHECK=quick $(CONTRIB)/build-tree fork nodco --disable-dco
+	QUICK=1 CHECK=quick $(CONTRIB)/build-tree fork nodco --disable-dco
 
 check-series: tree
 	$(CONTRIB)/check-series fork

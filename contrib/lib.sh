@@ -12,6 +12,14 @@ DL_DIR=$BUILD_DIR/sources
 # shellcheck disable=SC2034  # used by the scripts that source this file
 CONFIGURE_ARGS=(--enable-dco --enable-pkcs11 --with-crypto-library=openssl --enable-lz4 --enable-lzo)
 
+# Compiler flags of the builds that only ask "does it build and pass its
+# tests" (the series check, the --disable-dco build, the proof build, the
+# review build): three times faster to compile than Debian's -O2 -g.
+# The tip as a distribution builds it ('make check', 'make build') keeps
+# configure's defaults.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+QUICK_CFLAGS="-O0 -g0"
+
 # The builds run in different directories (build/<flavor>/<variant>, the
 # series work tree): ccache hashes paths relative to build/ and not the
 # directory itself, so the same source compiled elsewhere is a cache hit.
