@@ -242,7 +242,7 @@ from_debian_lines()
 # patch_id FILE: git's stable patch-id of a patch or mail file.
 patch_id()
 {
-    git patch-id --stable <"$1" | awk '{ print $1; exit }'
+    git patch-id --stable <"$1" | awk 'NR == 1 { print $1 }'
 }
 
 # debian_patches FLAVOR DIR: unpack the pinned Debian flavor's quilt
@@ -272,7 +272,7 @@ debian_upstream_index()
         sha=$(sed -n '1s/^From \([0-9a-f]\{40\}\) .*/\1/p' "$dir/$p")
         [ -n "$sha" ] || continue
         pid=$(patch_id "$dir/$p")
-        want=$(from_debian_lines | awk -v c="$sha" '$1 == c { print $2; exit }')
+        want=$(from_debian_lines | awk -v c="$sha" '$1 == c && !w { w = $2 } END { print w }')
         [ -n "$want" ] \
             || die "Debian $dver carries upstream commit ${sha:0:12} as debian/patches/$p, which patches/from-debian does not list: decide it (doc/maintaining.md, 'When Debian publishes a new revision'), add it there and to doc/upstream-2.6.md"
         [ "$pid" = "$want" ] \
@@ -311,6 +311,7 @@ ledger_rows()
 {
     [ -f "$LEDGER" ] || die "the ledger ${LEDGER#"$TOP/"} is missing"
     awk -F'|' -v want="${1:-}" '
+        BEGIN { on = (want == "") }
         /^## / { on = (want == "" || $0 ~ want) }
         on && /^\|/ {
             h = $2; c = $5
