@@ -320,6 +320,13 @@ ledger_rows()
         }' "$LEDGER"
 }
 
+# ledger_find SHA ROWS: the row of ROWS (ledger_rows output) whose
+# abbreviated hash SHA starts with, if any.
+ledger_find()
+{
+    awk -v s="$1" 'index(s, $1) == 1 { print; exit }' <<<"$2"
+}
+
 # isolated COMMAND...: run COMMAND in a private network namespace with
 # only loopback up.  Package builds run without network, like on Debian's
 # buildds, and test suites (t_cltsrv.sh and t_lpback.sh listen on fixed
