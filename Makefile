@@ -6,8 +6,8 @@ SHELL := /bin/bash
 CONTRIB := contrib
 
 .PHONY: all help deps fetch tree tree-stock tree-debian13 tree-debian12 \
-	build build-stock build-upstream26 build-nodco check check-nodco check-series export queue \
-	roundtrip prove-tests flavors refresh-lock lint check-ledger test clean
+	build build-stock build-upstream26 build-nodco check check-quick check-nodco check-series export queue \
+	roundtrip prove-tests flavors refresh-lock lint check-ledger test clean caches chroot-deb13
 
 all: build
 
@@ -22,7 +22,8 @@ help:
 	@echo 'make build-stock  build pristine 2.6.14 with the same options (reference)'
 	@echo 'make build-upstream26  the series up to the 7791f535 backport (upstream 2.6 state)'
 	@echo 'make check        build the fork and run its make check'
-	@echo 'make check-nodco  the same with --disable-dco'
+	@echo 'make check-quick  the same without t_cltsrv.sh (what make test runs)'
+	@echo 'make check-nodco  check-quick of a --disable-dco build'
 	@echo 'make check-series build and make check every commit of the series'
 	@echo 'make prove-tests  the DCO unit tests must fail on unpatched 2.6.14'
 	@echo 'make check-ledger doc/upstream-2.6.md, doc/backports.md and patches/ agree'
@@ -79,6 +80,10 @@ build-nodco: tree
 check: tree
 	CHECK=1 $(CONTRIB)/build-tree fork
 
+# the unit tests, t_lpback.sh and t_net.sh of the build 'make build' makes
+check-quick: tree
+	CHECK=quick $(CONTRIB)/build-tree fork
+
 check-nodco: tree
 	QUICK=1 CHECK=quick $(CONTRIB)/build-tree fork nodco --disable-dco
 
@@ -114,8 +119,31 @@ lint:
 	shellcheck -x $(filter-out %.mk,$(wildcard $(CONTRIB)/*)) .ci/run \
 		$(wildcard tests/storm/*.sh) $(wildcard tests/fuzz/*.sh)
 
-test: deps lint check-ledger roundtrip check-series check check-nodco prove-tests flavors review-series \
-	asan-check fuzz-ci storm-ci storm-tnet deb13 autopkgtest-vm-deb13 storm-deb13 deb12
+# Every test.  One step after the other, except where bg-start-X starts
+# step X in the background and bg-wait-X waits for it and shows its log
+# (contrib/background): the storm guest and the Debian 13 build chroot
+# ('caches', mostly downloads) are built while the series is checked,
+# fuzz-ci runs beside asan-check and deb12 beside autopkgtest-vm-deb13; on
+# two cores each of these steps leaves one idle.  The full 'make check'
+# of the tip runs in asan-check, and in deb12's and deb13's package
+# builds; check-quick runs the rest on the -O2 build the storms use.
+test: deps lint check-ledger roundtrip bg-start-caches check-series check-quick check-nodco \
+	prove-tests flavors review-series bg-start-fuzz-ci asan-check bg-wait-fuzz-ci \
+	bg-wait-caches storm-ci storm-tnet deb13 bg-start-deb12 autopkgtest-vm-deb13 bg-wait-deb12 \
+	storm-deb13
+
+# what the background steps of 'make test' build: the storm guest, the
+# Debian 13 build chroot
+caches: storm-guest chroot-deb13
+
+chroot-deb13: fetch
+	$(CONTRIB)/debian-package debian13 chroot
+
+bg-start-%:
+	$(CONTRIB)/background start $* $(MAKE) --no-print-directory $*
+
+bg-wait-%:
+	$(CONTRIB)/background wait $*
 
 clean:
 	rm -rf build

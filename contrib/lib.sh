@@ -337,3 +337,13 @@ isolated()
     need_tool ip iproute2
     unshare --net -- /bin/sh -euc 'ip link set lo up; exec "$@"' sh "$@"
 }
+
+# host_apt ARGS...: apt-get on this machine, one at a time.  make test runs
+# some steps side by side (Makefile, contrib/background), and two apt-get
+# or dpkg runs at once fail on dpkg's lock instead of waiting for it.
+host_apt()
+{
+    need_tool flock util-linux
+    DEBIAN_FRONTEND=noninteractive flock "${HOST_APT_LOCK:-/run/lock/dcofork-apt.lock}" \
+        apt-get -o DPkg::Lock::Timeout=600 "$@"
+}

@@ -16,6 +16,14 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 GD=$(guest_dir)
+# one build at a time per guest: make test starts one in the background
+# (contrib/background) and the storm steps wait for it here
+mkdir -p "$STORM_CACHE_ROOT"
+exec {lock}>"$GD.lock"
+if ! flock -n "$lock"; then
+    log "waiting for the build of $GD that is under way"
+    flock "$lock"
+fi
 if [[ -f $GD/ok && ${STORM_REBUILD:-0} != 1 ]]; then
     log "guest cached: $GD"
     exit 0

@@ -84,24 +84,10 @@ debian_mirror() {
     return 1
 }
 
-# Install host tools the rig needs (idempotent; apt-get update first).
+# Install the host tools the rig needs (contrib/install-deps' storm group;
+# nothing is done when they are there).
 ensure_host_tools() {
-    local missing=() t
-    declare -A pkg=([qemu-system-x86_64]=qemu-system-x86 [debootstrap]=debootstrap
-        [mkfs.ext4]=e2fsprogs [ip]=iproute2 [ssh]=openssh-client [scp]=openssh-client
-        [ssh-keygen]=openssh-client [openssl]=openssl [python3]=python3)
-    for t in "${!pkg[@]}"; do
-        command -v "$t" >/dev/null 2>&1 || missing+=("${pkg[$t]}")
-    done
-    if ! /usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1; then
-        missing+=(python3-matplotlib)
-    fi
-    if ((${#missing[@]})); then
-        log "installing host packages: ${missing[*]}"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            "${missing[@]}" >/dev/null
-    fi
+    "$STORM_REPO/contrib/install-deps" storm >&2
 }
 
 # Python with matplotlib: Debian's, not a pyenv shim that lacks it.
