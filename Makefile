@@ -155,5 +155,8 @@ include tests/storm/storm.mk
 # the rig runs the binaries these build (tests/storm/lib.sh)
 storm-ci: build
 storm-tnet: build
+storm-float: build
+storm-bench-deb12: build deb12
+storm-bench-deb12-fixed: build deb12 dkms-deb12
 storm-deb13: deb13
 storm: build build-stock build-upstream26

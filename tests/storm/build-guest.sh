@@ -1,16 +1,17 @@
 #!/bin/bash
-# Build (or reuse from cache) the Debian 13 guest for the storm rig:
+# Build (or reuse from cache) a guest for the storm rig, by default Debian 13:
 #   kernel + initrd, a raw ext4 root image with openvpn runtime libraries,
 #   the ovpn-dco-v2 module built by dkms for that kernel, stress-ng, nftables,
 #   openssh-server and python3, plus an ssh key for root; also the test
 #   dependencies of Debian's isolation-machine autopkgtests for openvpn
 #   (easy-rsa, openssl, apt-utils), because the guest has no archive access.
 # STORM_GUEST_FLAVOR=bookworm builds the Debian 12 guest from the same recipe
-#   and versions-bookworm.env: its kernel, openvpn's runtime libraries, the
-#   autopkgtest dependencies and ssh, without ovpn-dco and the storm tools
-#   (an empty GUEST_DCO_DKMS leaves them out).
+#   and versions-bookworm.env (an empty GUEST_DCO_DKMS would leave out the
+#   module and the storm tools).  STORM_DCO_DKMS_DEB installs a local
+#   openvpn-dco-dkms package instead of the pinned one (tests/storm/lib.sh).
 # Output: $STORM_CACHE_ROOT/guest-<key>/{vmlinuz,initrd.img,rootfs.img,id_ed25519}
-# The key hashes the flavor's pin file and this script, so any change rebuilds.
+# The key hashes the flavor's pin file, this script and STORM_DCO_DKMS_DEB,
+# so any change rebuilds.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -57,14 +58,21 @@ mount --bind /dev/pts "$ROOT/dev/pts"
 
 inchroot() { chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"; }
 
-log "step 2/5: apt-get install kernel $GUEST_LINUX_META, openvpn-dco-dkms ${GUEST_DCO_DKMS:-(none)}, openvpn $GUEST_OPENVPN, autopkgtest deps, tools"
+log "step 2/5: apt-get install kernel $GUEST_LINUX_META, openvpn-dco-dkms ${STORM_DCO_DKMS_DEB:-${GUEST_DCO_DKMS:-(none)}}, openvpn $GUEST_OPENVPN, autopkgtest deps, tools"
 inchroot apt-get update -qq
 PINNED=("linux-image-amd64=$GUEST_LINUX_META" "openvpn=$GUEST_OPENVPN"
     "easy-rsa=$GUEST_EASY_RSA" "openssl=$GUEST_OPENSSL" "apt-utils=$GUEST_APT_UTILS")
 TOOLS=(systemd-sysv udev kmod iproute2 openssh-server procps zstd)
 if [[ -n $GUEST_DCO_DKMS ]]; then
     # the module is built by dkms against the headers; the storm tools
-    PINNED+=("linux-headers-amd64=$GUEST_LINUX_META" "openvpn-dco-dkms=$GUEST_DCO_DKMS")
+    PINNED+=("linux-headers-amd64=$GUEST_LINUX_META")
+    if [[ -n $STORM_DCO_DKMS_DEB ]]; then
+        [[ -f $STORM_DCO_DKMS_DEB ]] || die "STORM_DCO_DKMS_DEB=$STORM_DCO_DKMS_DEB does not exist"
+        cp "$STORM_DCO_DKMS_DEB" "$ROOT/tmp/"
+        TOOLS+=("/tmp/${STORM_DCO_DKMS_DEB##*/}")
+    else
+        PINNED+=("openvpn-dco-dkms=$GUEST_DCO_DKMS")
+    fi
     TOOLS+=(nftables stress-ng python3-minimal)
 fi
 # without dkms (which brings it), autopkgtest's dpkg-source needs it
@@ -77,6 +85,7 @@ for p in "${PINNED[@]}"; do
 done
 inchroot apt-get install -y -q --no-install-recommends "${PINNED[@]}" "${TOOLS[@]}" \
     >"$WORK/apt.log" 2>&1 || { tail -30 "$WORK/apt.log"; die "apt-get install in chroot failed"; }
+rm -f "$ROOT"/tmp/*.deb
 log "  packages installed ($((SECONDS - T0)) s)"
 
 KVER=$(find "$ROOT/lib/modules" -mindepth 1 -maxdepth 1 -name "*-amd64" -printf "%f\n" -quit)

