@@ -131,6 +131,9 @@ defs=()
 if grep -q resync_pending "$src/src/openvpn/dco_linux.h"; then
     defs+=(-DFUZZ_HAVE_RESYNC)
 fi
+if grep -q free_peer_ids "$src/src/openvpn/multi.h"; then
+    defs+=(-DFUZZ_HAVE_PEER_ID_FIFO)
+fi
 
 step "building fuzz_dco_netlink"
 read -r -a san_flags <<<"$san"

@@ -135,7 +135,9 @@ void dco_process_deferred(dco_context_t *dco) __attribute__((weak));
 #define NOMEM_PER_INPUT     4
 
 /* FUZZ_HAVE_RESYNC: the tree has the overrun resynchronisation (its
- * dco_context_t has resync_pending); set by build.sh */
+ * dco_context_t has resync_pending); FUZZ_HAVE_PEER_ID_FIFO: free
+ * peer-ids wait in a FIFO (multi.h has free_peer_ids, series #39 since
+ * release 4).  Both set by build.sh. */
 #ifdef FUZZ_HAVE_RESYNC
 #define FUZZ_NOMEM_SURVIVABLE 1
 #else
@@ -734,6 +736,41 @@ server_init(void)
     multi_top_init(&multi, &top);
 }
 
+#ifdef FUZZ_HAVE_PEER_ID_FIFO
+/**
+ * Take peer-id \c id out of the FIFO of free peer-ids (series #39, release
+ * 4), keeping the order of the others: server_add_instance() picks its
+ * peer-id instead of taking the head as multi_assign_peer_id() does, and
+ * multi_close_instance() gives it back.
+ */
+static void
+take_free_peer_id(struct multi_context *m, int id)
+{
+    int n = m->n_free_peer_ids;
+    bool found = false;
+
+    for (int i = 0; i < n; i++)
+    {
+        int free_id = m->free_peer_ids[m->free_peer_ids_head];
+
+        m->free_peer_ids_head = (m->free_peer_ids_head + 1) % m->max_peer_ids;
+        m->n_free_peer_ids--;
+        if (free_id == id && !found)
+        {
+            found = true;
+            continue;
+        }
+        int tail = (m->free_peer_ids_head + m->n_free_peer_ids) % m->max_peer_ids;
+        m->free_peer_ids[tail] = free_id;
+        m->n_free_peer_ids++;
+    }
+    if (!found)
+    {
+        finding("peer-id %d is not in the FIFO of free peer-ids", id);
+    }
+}
+#endif
+
 /**
  * A connected client with peer-id \c id, i.e. what multi_create_instance()
  * + multi_connection_established() + dco_multi_add_new_peer() leave behind
@@ -788,6 +825,9 @@ server_add_instance(int id)
 
     ++m->n_clients;
     --mi->n_clients_delta;
+#ifdef FUZZ_HAVE_PEER_ID_FIFO
+    take_free_peer_id(m, id);
+#endif
     m->instances[id] = mi;
 }
 
