@@ -88,12 +88,20 @@ orig_tarball()
     printf 'openvpn_%s.orig.tar.gz\n' "$(upstream_version)"
 }
 
+# pinned_sum FILE: FILE's sha256 in the lock file; stops if it has none.
+pinned_sum()
+{
+    local want
+    want=$(lock_lines sha256 | awk -v n="$1" '$2 == n && !w { w = $3 } END { print w }')
+    [ -n "$want" ] || die "$1 has no sha256 in $LOCK_FILE"
+    printf '%s\n' "$want"
+}
+
 # verify_file FILE: check FILE (in DL_DIR) against its pinned sum.
 verify_file()
 {
     local name=$1 want have
-    want=$(lock_lines sha256 | awk -v n="$name" '$2 == n { print $3; exit }')
-    [ -n "$want" ] || die "$name has no sha256 in $LOCK_FILE"
+    want=$(pinned_sum "$name") || exit 1
     [ -f "$DL_DIR/$name" ] || die "$name is missing from $DL_DIR (run 'make fetch')"
     have=$(sha256sum "$DL_DIR/$name" | awk '{ print $1 }')
     if [ "$have" != "$want" ]; then
