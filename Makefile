@@ -22,8 +22,8 @@ help:
 	@echo 'make build-stock  build pristine 2.6.14 with the same options (reference)'
 	@echo 'make build-upstream26  the series up to the 7791f535 backport (upstream 2.6 state)'
 	@echo 'make check        build the fork and run its make check'
-	@echo 'make check-quick  the same without t_cltsrv.sh (what make test runs)'
-	@echo 'make check-nodco  check-quick of a --disable-dco build'
+	@echo 'make check-quick  t_lpback.sh and t_net.sh of the -O2 build (what make test runs)'
+	@echo 'make check-nodco  the unit tests of a --disable-dco build'
 	@echo 'make check-series build and make check every commit of the series'
 	@echo 'make prove-tests  the DCO unit tests must fail on unpatched 2.6.14'
 	@echo 'make check-ledger doc/upstream-2.6.md, doc/backports.md and patches/ agree'
@@ -38,6 +38,7 @@ help:
 	@echo 'make review-series  git am + build on clean v2.6.14, format-patch + cover letter'
 	@echo 'make asan-check   the fork built with ASan+UBSan, its make check, any report fatal'
 	@echo 'make fuzz-ci | fuzz  libFuzzer on the netlink parse-and-process path: short / long run'
+	@echo 'make bench-reap   userspace work per reaped DCO peer, per close path, N=64..4096'
 	@echo 'make storm        stock-vs-fork deletion-storm benchmark (real ovpn-dco in qemu)'
 	@echo 'make storm-ci     small storm pass on the fork: N=64, K=2 storms + overrun, sighup,'
 	@echo '                  sigterm, tcp-setup (part of make test)'
@@ -80,12 +81,17 @@ build-nodco: tree
 check: tree
 	CHECK=1 $(CONTRIB)/build-tree fork
 
-# the unit tests, t_lpback.sh and t_net.sh of the build 'make build' makes
+# t_lpback.sh and t_net.sh of the -O2 build 'make build' makes (the storms
+# run it).  The tip's unit tests run in check-series (-O0), asan-check and
+# the deb12/deb13 package builds; here they would be a fourth run.
 check-quick: tree
-	CHECK=quick $(CONTRIB)/build-tree fork
+	CHECK=scripts $(CONTRIB)/build-tree fork
 
+# the unit tests of a --disable-dco build (with DCO compiled out they test
+# other code); t_lpback.sh runs the same userspace data path as in
+# check-quick, where DCO is not available on this host either
 check-nodco: tree
-	QUICK=1 CHECK=quick $(CONTRIB)/build-tree fork nodco --disable-dco
+	QUICK=1 CHECK=unit $(CONTRIB)/build-tree fork nodco --disable-dco
 
 check-series: tree
 	$(CONTRIB)/check-series fork
@@ -117,7 +123,7 @@ check-ledger:
 lint:
 	$(CONTRIB)/install-deps lint
 	shellcheck -x $(filter-out %.mk,$(wildcard $(CONTRIB)/*)) .ci/run \
-		$(wildcard tests/storm/*.sh) $(wildcard tests/fuzz/*.sh)
+		$(wildcard tests/storm/*.sh) $(wildcard tests/fuzz/*.sh) $(wildcard tests/bench/*.sh)
 
 # Every test.  One step after the other, except where bg-start-X starts
 # step X in the background and bg-wait-X waits for it and shows its log
@@ -126,11 +132,12 @@ lint:
 # fuzz-ci runs beside asan-check and deb12 beside autopkgtest-vm-deb13; on
 # two cores each of these steps leaves one idle.  The full 'make check'
 # of the tip runs in asan-check, and in deb12's and deb13's package
-# builds; check-quick runs the rest on the -O2 build the storms use.
+# builds; check-quick runs t_lpback.sh and t_net.sh on the -O2 build the
+# storms use.  storm-test runs storm-ci, storm-tnet and storm-deb13 on one
+# boot of the guest.
 test: deps lint check-ledger roundtrip bg-start-caches check-series check-quick check-nodco \
 	prove-tests flavors review-series bg-start-fuzz-ci asan-check bg-wait-fuzz-ci \
-	bg-wait-caches storm-ci storm-tnet deb13 bg-start-deb12 autopkgtest-vm-deb13 bg-wait-deb12 \
-	storm-deb13
+	bg-wait-caches deb13 storm-test bg-start-deb12 autopkgtest-vm-deb13 bg-wait-deb12
 
 # what the background steps of 'make test' build: the storm guest, the
 # Debian 13 build chroot
@@ -150,6 +157,7 @@ clean:
 
 include contrib/packaging.mk
 include tests/fuzz/fuzz.mk
+include tests/bench/bench.mk
 include tests/storm/storm.mk
 
 # the rig runs the binaries these build (tests/storm/lib.sh)
@@ -159,4 +167,5 @@ storm-float: build
 storm-bench-deb12: build deb12
 storm-bench-deb12-fixed: build deb12 dkms-deb12
 storm-deb13: deb13
+storm-test: build deb13
 storm: build build-stock build-upstream26

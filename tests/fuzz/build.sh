@@ -1,14 +1,17 @@
 #!/bin/bash
-# Build the libFuzzer harness fuzz_dco_netlink against the assembled fork
-# tree, with clang: the daemon sources with
-# -fsanitize=fuzzer-no-link,address,undefined, the harness with
-# -fsanitize=fuzzer, and the seed corpus.
+# Build a harness that links the daemon's objects against a fake ovpn-dco
+# kernel, against a commit of the assembled fork tree:
+#   HARNESS=fuzz_dco_netlink (default): the libFuzzer harness, with clang:
+#     the daemon sources with -fsanitize=fuzzer-no-link,address,undefined,
+#     the harness with -fsanitize=fuzzer, and the seed corpus;
+#   HARNESS=bench_reap: tests/bench/bench_reap.c, the cost of reaping N
+#     clients per close path (make bench-reap), with gcc -O2, no sanitizer.
 #
 # Usage: tests/fuzz/build.sh
 # Environment:
 #   FUZZ_DIR   work directory (default build/fuzz)
 #   FUZZ_TREE  git tree to build (default build/fork/tree), REV its commit
-#   CC         clang to use (default clang, else clang-14)
+#   CC         compiler (fuzz: clang, else clang-14; bench_reap: gcc)
 #   FUZZ_PATCHES  patch files (-p1) applied
 #              to the exported copy, to fuzz past findings whose fixes are
 #              not in the tree yet; the tree itself is never changed
@@ -20,7 +23,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-fuzz_dir=${FUZZ_DIR:-$top/build/fuzz}
+fuzz_dir=$(realpath -m "${FUZZ_DIR:-$top/build/fuzz}")
 tree=${FUZZ_TREE:-$top/build/fork/tree}
 src=$fuzz_dir/src
 
@@ -35,7 +38,18 @@ die()
     exit 1
 }
 
+harness=${HARNESS:-fuzz_dco_netlink}
+case "$harness" in
+    fuzz_dco_netlink) harness_src=$here/fuzz_dco_netlink.c ;;
+    bench_reap) harness_src=$top/tests/bench/bench_reap.c ;;
+    *) die "unknown HARNESS $harness (fuzz_dco_netlink, bench_reap)" ;;
+esac
+
 cc=${CC:-}
+if [ "$harness" = bench_reap ]; then
+    cc=${cc:-gcc}
+    command -v "$cc" >/dev/null 2>&1 || die "$cc is missing"
+fi
 if [ -z "$cc" ]; then
     for c in clang clang-14; do
         if command -v "$c" >/dev/null 2>&1; then
@@ -45,23 +59,39 @@ if [ -z "$cc" ]; then
     done
 fi
 [ -n "$cc" ] || die "clang is missing (apt-get install clang libclang-rt-14-dev)"
-ccver=$("$cc" --version) || ccver=
-grep -q clang <<<"$ccver" || die "$cc is not clang"
+if [ "$harness" = fuzz_dco_netlink ]; then
+    ccver=$("$cc" --version) || ccver=
+    grep -q clang <<<"$ccver" || die "$cc is not clang"
+fi
 for t in autoreconf make python3 git; do
     command -v "$t" >/dev/null 2>&1 || die "required tool '$t' is missing"
 done
 [ -d "$tree/.git" ] || die "no tree in $tree (run 'make tree' first)"
 
-# the libFuzzer runtime ships with libclang-rt-*-dev
-probe=$(mktemp -d)
-trap 'rm -rf "$probe"' EXIT
-printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long s) { (void)d; (void)s; return 0; }\n' \
-    >"$probe/p.c"
-"$cc" -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" 2>"$probe/err" \
-    || { cat "$probe/err" >&2; die "$cc cannot link libFuzzer (apt-get install libclang-rt-14-dev)"; }
-
-san='-fsanitize=address,undefined -fno-sanitize-recover=undefined'
-cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $san"
+if [ "$harness" = fuzz_dco_netlink ]; then
+    # the libFuzzer runtime ships with libclang-rt-*-dev
+    probe=$(mktemp -d)
+    trap 'rm -rf "$probe"' EXIT
+    printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long s) { (void)d; (void)s; return 0; }\n' \
+        >"$probe/p.c"
+    "$cc" -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" 2>"$probe/err" \
+        || { cat "$probe/err" >&2; die "$cc cannot link libFuzzer (apt-get install libclang-rt-14-dev)"; }
+    san='-fsanitize=address,undefined -fno-sanitize-recover=undefined'
+    cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $san"
+    link_flags=(-g -fsanitize=fuzzer)
+    read -r -a san_flags <<<"$san"
+    link_flags+=("${san_flags[@]}")
+    compile_flags=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer "${san_flags[@]}")
+    wrapped="nl_send_auto nl_recvmsgs genl_ctrl_resolve nl_socket_add_membership
+        net_iface_new net_iface_del if_nametoindex x_msg assert_failed
+        nla_get_u8 nla_get_u16 nla_get_u32 nla_get_u64 poll"
+else
+    cflags="-g -O2"
+    link_flags=(-g)
+    compile_flags=(-g -O2)
+    wrapped="nl_send_auto genl_ctrl_resolve nl_socket_add_membership
+        net_iface_new net_iface_del if_nametoindex x_msg assert_failed poll"
+fi
 rev=$(git -C "$tree" rev-parse --verify "${REV:-HEAD}^{commit}") || die "no commit ${REV:-HEAD} in $tree"
 read -r -a patches <<<"${FUZZ_PATCHES:-}"
 stamp="$rev $cc $cflags"
@@ -92,7 +122,7 @@ if [ ! -f "$src/.fuzz-stamp" ] || [ "$(cat "$src/.fuzz-stamp")" != "$stamp" ]; t
     printf '%s\n' "$stamp" >"$src/.fuzz-stamp"
 fi
 
-step "building the daemon objects (sanitized)"
+step "building the daemon objects ($cflags)"
 jobs=$(nproc)
 make -C "$src/src/compat" -j"$jobs" >"$fuzz_dir/make.log" 2>&1 \
     || { tail -n 30 "$fuzz_dir/make.log" >&2; die "build of libcompat failed"; }
@@ -120,9 +150,7 @@ read -r -a libs <<<"$(query LIBS) $(query OPTIONAL_LZO_LIBS) $(query OPTIONAL_LZ
 read -r -a nl_cflags <<<"$(query LIBNL_GENL_CFLAGS) $(query OPTIONAL_CRYPTO_CFLAGS)"
 
 wraps=()
-for w in nl_send_auto nl_recvmsgs genl_ctrl_resolve nl_socket_add_membership \
-    net_iface_new net_iface_del if_nametoindex x_msg assert_failed \
-    nla_get_u8 nla_get_u16 nla_get_u32 nla_get_u64 poll; do
+for w in $wrapped; do
     wraps+=("-Wl,--wrap=$w")
 done
 
@@ -132,18 +160,21 @@ if grep -q resync_pending "$src/src/openvpn/dco_linux.h"; then
     defs+=(-DFUZZ_HAVE_RESYNC)
 fi
 if grep -q free_peer_ids "$src/src/openvpn/multi.h"; then
-    defs+=(-DFUZZ_HAVE_PEER_ID_FIFO)
+    defs+=(-DFUZZ_HAVE_PEER_ID_FIFO -DBENCH_HAVE_PEER_ID_FIFO)
 fi
 
-step "building fuzz_dco_netlink"
-read -r -a san_flags <<<"$san"
-"$cc" -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer "${san_flags[@]}" \
+step "building $harness"
+"$cc" "${compile_flags[@]}" \
     "${defs[@]}" -DHAVE_CONFIG_H -I"$src" -I"$src/include" -I"$src/src/compat" -I"$src/src/openvpn" \
     "${nl_cflags[@]}" -DPLUGIN_LIBDIR='"/usr/lib/openvpn/plugins"' \
-    -c "$here/fuzz_dco_netlink.c" -o "$fuzz_dir/fuzz_dco_netlink.o"
-"$cc" -g -fsanitize=fuzzer "${san_flags[@]}" -o "$fuzz_dir/fuzz_dco_netlink" \
-    "$fuzz_dir/fuzz_dco_netlink.o" "${objs[@]}" "$src/src/compat/.libs/libcompat.a" \
+    -c "$harness_src" -o "$fuzz_dir/$harness.o"
+"$cc" "${link_flags[@]}" -o "$fuzz_dir/$harness" \
+    "$fuzz_dir/$harness.o" "${objs[@]}" "$src/src/compat/.libs/libcompat.a" \
     "${wraps[@]}" "${libs[@]}"
+if [ "$harness" = bench_reap ]; then
+    step "built $fuzz_dir/$harness"
+    exit 0
+fi
 
 step "generating seeds"
 rm -rf "$fuzz_dir/seeds"

@@ -4,6 +4,10 @@
 #   guest.sh down    stop qemu (by its pid file), ssh master, remove tap + netns
 #   guest.sh ssh ... run a command in the guest
 #   guest.sh status
+#   guest.sh with CMD...  boot the guest unless it runs, run CMD, stop the
+#                    guest again if this call booted it (make test's storm
+#                    steps share one boot this way; the storm scripts use
+#                    a running guest and leave it running)
 # The netns holds only the tap (host side 10.77.0.1 and .3, guest .2) and no
 # route out; qemu, the clients, ssh and the management poller all run in it.
 set -euo pipefail
@@ -132,8 +136,20 @@ case ${1:-} in
     status)
         if pid=$(qemu_pid); then echo "running (qemu pid $pid)"; else echo "not running"; fi
         ;;
+    with)
+        shift
+        [[ $# -gt 0 ]] || die "usage: $0 with CMD..."
+        if qemu_pid >/dev/null; then
+            "$@"
+        else
+            trap down EXIT
+            trap 'exit 130' INT TERM
+            up
+            "$@"
+        fi
+        ;;
     *)
-        echo "usage: $0 up|down|ssh CMD|status" >&2
+        echo "usage: $0 up|down|ssh CMD|status|with CMD..." >&2
         exit 2
         ;;
 esac

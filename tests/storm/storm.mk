@@ -13,6 +13,8 @@
 #                          Debian 12 guest, bookworm's module [or make dkms-deb12's]
 #   make storm-float       the float-before-decrypt reproduction (2 clients;
 #                          doc/ovpn-dco-float.md)
+#   make storm-test        storm-ci, storm-tnet and storm-deb13 on one guest
+#                          boot (what make test runs)
 #   make storm-tnet        upstream's t_net.sh (sitnl vs iproute2 on dummy
 #                          interfaces, which the host cannot create) in the
 #                          guest; fails unless all its cases ran and passed
@@ -21,7 +23,7 @@
 #   UPSTREAM26_OPENVPN, STORM_DEB_DIR, STORM_CACHE_ROOT (doc/storm.md).
 STORM_MK_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: storm storm-ci storm-deb13 storm-tnet storm-float storm-bench-deb12 storm-bench-deb12-fixed storm-guest storm-up storm-down storm-lint
+.PHONY: storm storm-ci storm-deb13 storm-tnet storm-test storm-float storm-bench-deb12 storm-bench-deb12-fixed storm-guest storm-up storm-down storm-lint
 
 storm-guest:
 	$(STORM_MK_DIR)/build-guest.sh
@@ -43,6 +45,10 @@ storm-deb13:
 
 storm-tnet:
 	$(STORM_MK_DIR)/tnet.sh
+
+# the storm steps of 'make test' on one boot of the guest
+storm-test:
+	$(STORM_MK_DIR)/guest.sh with $(MAKE) --no-print-directory storm-ci storm-tnet storm-deb13
 
 # Debian 12: Debian's own openvpn 2.6.14-0+deb12u2 against the package of
 # 'make deb12', in the Debian 12 guest (Debian 12's kernel), with
