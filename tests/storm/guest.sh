@@ -142,9 +142,10 @@ case ${1:-} in
         if qemu_pid >/dev/null; then
             "$@"
         else
-            trap down EXIT
             trap 'exit 130' INT TERM
             up
+            # after up(), which sets and clears a trap of its own
+            trap down EXIT
             "$@"
         fi
         ;;
