@@ -162,6 +162,9 @@ fi
 if grep -q free_peer_ids "$src/src/openvpn/multi.h"; then
     defs+=(-DFUZZ_HAVE_PEER_ID_FIFO -DBENCH_HAVE_PEER_ID_FIFO)
 fi
+if grep -q 'struct dco_request' "$src/src/openvpn/dco_linux.h"; then
+    defs+=(-DFUZZ_HAVE_REQUEST_SEQ)
+fi
 
 step "building $harness"
 "$cc" "${compile_flags[@]}" \

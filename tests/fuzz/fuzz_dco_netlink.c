@@ -137,7 +137,9 @@ void dco_process_deferred(dco_context_t *dco) __attribute__((weak));
 /* FUZZ_HAVE_RESYNC: the tree has the overrun resynchronisation (its
  * dco_context_t has resync_pending); FUZZ_HAVE_PEER_ID_FIFO: free
  * peer-ids wait in a FIFO (multi.h has free_peer_ids, series #39 since
- * release 4).  Both set by build.sh. */
+ * release 4); FUZZ_HAVE_REQUEST_SEQ: replies are matched to their request
+ * by sequence number (dco_linux.h has struct dco_request, release 6).  All
+ * set by build.sh. */
 #ifdef FUZZ_HAVE_RESYNC
 #define FUZZ_NOMEM_SURVIVABLE 1
 #else
@@ -497,6 +499,18 @@ queue_nl_msg(struct nl_msg *msg)
     nlmsg_free(msg);
 }
 
+/** A request of ours waits for its reply */
+static bool
+fuzz_request_waits(const dco_context_t *dco)
+{
+#ifdef FUZZ_HAVE_REQUEST_SEQ
+    return dco->request_depth > 0
+           && dco->requests[dco->request_depth - 1].status == 1;
+#else
+    return dco->status == 1;
+#endif
+}
+
 /**
  * Replacement for the receive function of the DCO nl_cb (installed with
  * nl_cb_overwrite_recv()): hand out the next queued datagram.
@@ -522,7 +536,7 @@ fake_kernel_recv(struct nl_sock *sk, struct sockaddr_nl *nla,
          * kernel always queues one, so polling an empty socket while a
          * request is pending means the reply was consumed elsewhere and
          * the daemon would spin forever */
-        if (kernel.waiting && kernel.waiting->status == 1
+        if (kernel.waiting && fuzz_request_waits(kernel.waiting)
             && ++kernel.idle_reads > 100)
         {
             finding("request waits for a reply on an empty netlink socket "
@@ -627,6 +641,39 @@ request_peer_id(const struct nlmsghdr *nlh)
     return nla_get_u32(nt[OVPN_DEL_PEER_ATTR_PEER_ID]);
 }
 
+/**
+ * Give the NLMSG_ERROR and NLMSG_DONE messages of the fuzz datagrams that
+ * arrive during a request the request's sequence number.  Since the fork
+ * patch "dco_linux: match netlink replies to their request", a reply with
+ * another sequence number is ignored; the fuzzer would hardly ever guess
+ * the right one, and the paths that act on a reply (the error codes, the
+ * extended ACK parser, the end of a dump) would go unfuzzed during
+ * requests.  Notifications and other messages keep the sequence number
+ * the input gave them.
+ */
+static void
+claim_replies(struct dgram_list *l, uint32_t seq)
+{
+    for (struct fake_dgram *d = l->head; d; d = d->next)
+    {
+        struct nlmsghdr *nlh = (struct nlmsghdr *)d->buf;
+        int rem = (int)d->len;
+
+        if (((uintptr_t)d->buf % NLMSG_ALIGNTO) != 0)
+        {
+            continue;
+        }
+        while (nlmsg_ok(nlh, rem))
+        {
+            if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
+            {
+                nlh->nlmsg_seq = seq;
+            }
+            nlh = nlmsg_next(nlh, &rem);
+        }
+    }
+}
+
 int __real_nl_send_auto(struct nl_sock *sk, struct nl_msg *msg);
 
 /**
@@ -657,6 +704,7 @@ __wrap_nl_send_auto(struct nl_sock *sk, struct nl_msg *msg)
         return (int)nlh->nlmsg_len;
     }
 
+    claim_replies(&kernel.pending, nlh->nlmsg_seq);
     dgram_list_splice(&kernel.queue, &kernel.pending);
 
     if (gnlh->cmd == OVPN_CMD_GET_PEER && (nlh->nlmsg_flags & NLM_F_DUMP))
@@ -982,7 +1030,11 @@ p2p_loop_top(void)
 static void
 dco_reset(dco_context_t *dco)
 {
+#ifdef FUZZ_HAVE_REQUEST_SEQ
+    dco->request_depth = 0;
+#else
     dco->status = 0;
+#endif
     dco->dco_message_type = 0;
     dco->dco_message_peer_id = -1;
     dco->dco_del_peer_reason = 0;
