@@ -22,7 +22,7 @@ help:
 	@echo 'make build-stock  build pristine 2.6.14 with the same options (reference)'
 	@echo 'make build-upstream26  the series up to the 7791f535 backport (upstream 2.6 state)'
 	@echo 'make check        build the fork and run its make check'
-	@echo 'make check-quick  t_lpback.sh and t_net.sh of the -O2 build (what make test runs)'
+	@echo 'make check-quick  t_lpback.sh and t_net.sh of the -O2 build'
 	@echo 'make check-nodco  the unit tests of a --disable-dco build'
 	@echo 'make check-series build and make check every commit of the series'
 	@echo 'make prove-tests  the DCO unit tests must fail on unpatched 2.6.14'
@@ -82,16 +82,18 @@ check: tree
 	CHECK=1 $(CONTRIB)/build-tree fork
 
 # t_lpback.sh and t_net.sh of the -O2 build 'make build' makes (the storms
-# run it).  The tip's unit tests run in check-series (-O0), asan-check and
-# the deb12/deb13 package builds; here they would be a fourth run.
+# run it); not part of make test, where t_lpback.sh runs in asan-check and
+# both package builds, and t_net.sh in the guest (storm-tnet).
 check-quick: tree
 	CHECK=scripts $(CONTRIB)/build-tree fork
 
 # the unit tests of a --disable-dco build (with DCO compiled out they test
 # other code); t_lpback.sh runs the same userspace data path as in
-# check-quick, where DCO is not available on this host either
+# asan-check, where DCO is not available on this host either.  The test
+# drivers compile every daemon source but openvpn.c themselves, so the
+# daemon is not built (MAKE_DIRS): that compiled them all a second time.
 check-nodco: tree
-	QUICK=1 CHECK=unit $(CONTRIB)/build-tree fork nodco --disable-dco
+	QUICK=1 CHECK=unit MAKE_DIRS=src/compat $(CONTRIB)/build-tree fork nodco --disable-dco
 
 check-series: tree
 	$(CONTRIB)/check-series fork
@@ -132,10 +134,12 @@ lint:
 # fuzz-ci runs beside asan-check and deb12 beside autopkgtest-vm-deb13; on
 # two cores each of these steps leaves one idle.  The full 'make check'
 # of the tip runs in asan-check, and in deb12's and deb13's package
-# builds; check-quick runs t_lpback.sh and t_net.sh on the -O2 build the
-# storms use.  storm-test runs storm-ci, storm-tnet and storm-deb13 on one
-# boot of the guest.
-test: deps lint check-ledger roundtrip bg-start-caches check-series check-quick check-nodco \
+# builds; 'build' makes the -O2 build the storms use.  Its t_lpback.sh
+# (check-quick) would be a fourth run of that test on the tip, and
+# t_net.sh needs dummy interfaces, so it runs in the guest (storm-tnet).
+# storm-test runs storm-ci, storm-tnet and storm-deb13 on one boot of the
+# guest.
+test: deps lint check-ledger roundtrip bg-start-caches check-series build check-nodco \
 	prove-tests flavors review-series bg-start-fuzz-ci asan-check bg-wait-fuzz-ci \
 	bg-wait-caches deb13 storm-test bg-start-deb12 autopkgtest-vm-deb13 bg-wait-deb12
 

@@ -153,6 +153,17 @@ storm_guest_for_script() {
 
 storm_script_exit() {
     local rc=$?
+    # a failed run says whether the guest is the cause: a guest that
+    # panicked or hangs ends every ssh within 50 s (ServerAlive*), and its
+    # console shows why
+    if ((rc != 0)) && [[ -s $STORM_RUN/console.log ]]; then
+        if grep -q -m1 -E 'Kernel panic|BUG:|Oops|watchdog: BUG|INFO: task .* blocked' "$STORM_RUN/console.log"; then
+            log "the guest kernel failed; the end of its console ($STORM_RUN/console.log):"
+        else
+            log "run failed; the end of the guest console ($STORM_RUN/console.log):"
+        fi
+        tail -n 30 "$STORM_RUN/console.log" >&2 || true
+    fi
     if ((STORM_STARTED_GUEST)); then "$STORM_DIR/guest.sh" down || true; fi
     if declare -F storm_exit_hook >/dev/null; then storm_exit_hook "$rc"; fi
     exit "$rc"
