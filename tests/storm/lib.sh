@@ -157,7 +157,7 @@ storm_script_exit() {
     # panicked or hangs ends every ssh within 50 s (ServerAlive*), and its
     # console shows why
     if ((rc != 0)) && [[ -s $STORM_RUN/console.log ]]; then
-        if grep -q -m1 -E 'Kernel panic|BUG:|Oops|watchdog: BUG|INFO: task .* blocked' "$STORM_RUN/console.log"; then
+        if grep -q -m1 -E 'Kernel panic|BUG:|Oops|INFO: task .* blocked' "$STORM_RUN/console.log"; then
             log "the guest kernel failed; the end of its console ($STORM_RUN/console.log):"
         else
             log "run failed; the end of the guest console ($STORM_RUN/console.log):"
