@@ -5,46 +5,15 @@
 SHELL := /bin/bash
 CONTRIB := contrib
 
-.PHONY: all help deps fetch tree tree-stock tree-debian13 tree-debian12 \
+.PHONY: all help deps fetch check-fetch tree tree-stock tree-debian13 tree-debian12 \
 	build build-stock build-upstream26 build-nodco check check-quick check-nodco check-series export queue \
 	roundtrip prove-tests flavors refresh-lock lint check-ledger test clean caches chroot-deb13
 
 all: build
 
+# the target list lives in README.md ("Targets"); help prints it
 help:
-	@echo 'make [build]      install deps, fetch + verify inputs, assemble and build the fork'
-	@echo 'make test         every test: lint, series round trip, each commit built and'
-	@echo '                  checked, --disable-dco build, Debian flavors, storm CI pass'
-	@echo 'make deps         install build dependencies (apt, as root)'
-	@echo 'make fetch        download Debian'"'"'s inputs and verify them against sources.lock'
-	@echo 'make tree         assemble build/fork/tree: pristine 2.6.14 + patches/series'
-	@echo 'make tree-stock | tree-debian13 | tree-debian12   the other flavors'
-	@echo 'make build-stock  build pristine 2.6.14 with the same options (reference)'
-	@echo 'make build-upstream26  the series up to the 7791f535 backport (upstream 2.6 state)'
-	@echo 'make check        build the fork and run its make check'
-	@echo 'make check-quick  t_lpback.sh and t_net.sh of the -O2 build'
-	@echo 'make check-nodco  the unit tests of a --disable-dco build'
-	@echo 'make check-series build and make check every commit of the series'
-	@echo 'make prove-tests  the DCO unit tests must fail on unpatched 2.6.14'
-	@echo 'make check-ledger doc/upstream-2.6.md, doc/backports.md and patches/ agree'
-	@echo 'make export       write build/fork/tree back to patches/'
-	@echo 'make queue        the whole queue for vendors (Debian-taken fixes + series) in build/queue/'
-	@echo 'make roundtrip    assemble + export must reproduce patches/ byte for byte'
-	@echo 'make refresh-lock pin the Debian revisions the archive offers now'
-	@echo 'make deb12 | deb13  Debian packages: Debian'"'"'s source + our series as DEP-3 quilt patches'
-	@echo 'make autopkgtest  Debian'"'"'s autopkgtests against the packages built last'
-	@echo 'make autopkgtest-vm  Debian 12'"'"'s and 13'"'"'s isolation-machine autopkgtests, each in'
-	@echo '                  a qemu guest of its release (autopkgtest-vm-deb12 | -deb13)'
-	@echo 'make review-series  git am + build on clean v2.6.14, format-patch + cover letter'
-	@echo 'make asan-check   the fork built with ASan+UBSan, its make check, any report fatal'
-	@echo 'make fuzz-ci | fuzz  libFuzzer on the netlink parse-and-process path: short / long run'
-	@echo 'make bench-reap   userspace work per reaped DCO peer, per close path, N=64..4096'
-	@echo 'make storm        stock-vs-fork deletion-storm benchmark (real ovpn-dco in qemu)'
-	@echo 'make storm-ci     small storm pass on the fork: N=64, K=2 storms + overrun, sighup,'
-	@echo '                  sigterm, tcp-setup (part of make test)'
-	@echo 'make storm-tnet   upstream t_net.sh in the guest, where dummy interfaces exist'
-	@echo 'make storm-deb13  one storm with the server from the make deb13 package'
-	@echo 'make storm-guest | storm-up | storm-down  build / boot / stop the qemu guest'
+	@awk -f $(CONTRIB)/targets.awk README.md
 
 deps:
 	$(CONTRIB)/install-deps build
@@ -52,15 +21,26 @@ deps:
 fetch: deps
 	$(CONTRIB)/fetch-sources
 
-# The fork tree is kept if it holds work not yet exported (see assemble-tree).
-build/fork/tree/.git: | fetch
-	$(CONTRIB)/assemble-tree fork
+# the input check can fail: damaged copies are refused (contrib/fetch-sources)
+check-fetch: deps
+	$(CONTRIB)/fetch-sources --prove
 
-tree: fetch
-	$(CONTRIB)/assemble-tree fork
+# An assembled tree is a file target: build/<flavor>/tree/.git/assembled,
+# made again only when what it is assembled from changed (the lock, the
+# queue, the assembly script).  So a maintainer's commits in the fork tree
+# survive every target until 'make export' changes patches/; then
+# assemble-tree refuses to discard a tree that holds work not in patches/.
+TREE_INPUTS := sources.lock patches/series patches/from-debian $(wildcard patches/*.patch) \
+	contrib/assemble-tree contrib/lib.sh contrib/fetch-sources
+FLAVORS := fork stock debian13 debian12
 
-tree-stock tree-debian13 tree-debian12: fetch
-	$(CONTRIB)/assemble-tree $(@:tree-%=%)
+$(FLAVORS:%=build/%/tree/.git/assembled): build/%/tree/.git/assembled: $(TREE_INPUTS)
+	$(CONTRIB)/assemble-tree $*
+	touch $@
+
+tree: deps build/fork/tree/.git/assembled
+
+tree-stock tree-debian13 tree-debian12: tree-%: deps build/%/tree/.git/assembled
 
 build: tree
 	$(CONTRIB)/build-tree fork
@@ -98,11 +78,13 @@ check-nodco: tree
 check-series: tree
 	$(CONTRIB)/check-series fork
 
-prove-tests: fetch
+prove-tests: deps fetch
 	$(CONTRIB)/prove-dco-tests
 
+# the tree now is what patches/ holds: no reassembly for the new mtimes
 export:
 	$(CONTRIB)/export-series
+	test ! -d build/fork/tree/.git || touch build/fork/tree/.git/assembled
 
 # the whole queue on pristine 2.6.14 for vendors: the upstream commits taken
 # from Debian, then our series (doc/consuming.md)
@@ -124,7 +106,7 @@ check-ledger:
 
 lint:
 	$(CONTRIB)/install-deps lint
-	shellcheck -x $(filter-out %.mk,$(wildcard $(CONTRIB)/*)) .ci/run \
+	shellcheck -x $(filter-out %.mk %.awk,$(wildcard $(CONTRIB)/*)) .ci/run \
 		$(wildcard tests/storm/*.sh) $(wildcard tests/fuzz/*.sh) $(wildcard tests/bench/*.sh)
 
 # Every test.  One step after the other, except where bg-start-X starts
@@ -139,7 +121,7 @@ lint:
 # t_net.sh needs dummy interfaces, so it runs in the guest (storm-tnet).
 # storm-test runs storm-ci, storm-tnet and storm-deb13 on one boot of the
 # guest.
-test: deps lint check-ledger roundtrip bg-start-caches check-series build check-nodco \
+test: deps lint check-ledger check-fetch roundtrip bg-start-caches check-series build check-nodco \
 	prove-tests flavors review-series bg-start-fuzz-ci asan-check bg-wait-fuzz-ci \
 	bg-wait-caches deb13 storm-test bg-start-deb12 autopkgtest-vm-deb13 bg-wait-deb12
 

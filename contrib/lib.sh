@@ -97,6 +97,39 @@ pinned_sum()
     printf '%s\n' "$want"
 }
 
+# dsc_files DSC: the files a .dsc in DL_DIR lists, one a line.
+dsc_files()
+{
+    awk '/^Checksums-Sha256:/ { f = 1; next } /^[^ ]/ { f = 0 } f && NF == 3 { print $3 }' "$DL_DIR/$1"
+}
+
+# verify_dsc DSC: check DSC (in DL_DIR) against its pinned sum, then let
+# dpkg-source check the sizes and sums of the files it lists (an extraction
+# into a scratch directory).  The sums of the checked files are kept in a
+# stamp next to them, so that later calls only compare those.
+verify_dsc()
+{
+    local dsc=$1 stamp tmp f
+    stamp=$DL_DIR/.${dsc%.dsc}.verified
+    verify_file "$dsc"
+    if [ -f "$stamp" ] && (cd "$DL_DIR" && sha256sum --quiet -c "$stamp") >/dev/null 2>&1; then
+        return 0
+    fi
+    for f in $(dsc_files "$dsc"); do
+        [ -f "$DL_DIR/$f" ] || die "$f, which $dsc lists, is missing from $DL_DIR (run 'make fetch')"
+    done
+    need_tool dpkg-source dpkg-dev
+    tmp=$(mktemp -d)
+    if ! dpkg-source --no-copy --skip-patches -x "$DL_DIR/$dsc" "$tmp/src" >"$tmp/log" 2>&1; then
+        cat "$tmp/log" >&2
+        rm -rf "$tmp"
+        die "$dsc: dpkg-source found a file it lists corrupt or not the one it pins (delete the files and run 'make fetch'; if Debian published a new revision, see 'make refresh-lock')"
+    fi
+    rm -rf "$tmp"
+    # shellcheck disable=SC2046  # file names of a .dsc have no blanks
+    (cd "$DL_DIR" && sha256sum "$dsc" $(dsc_files "$dsc")) >"$stamp"
+}
+
 # verify_file FILE: check FILE (in DL_DIR) against its pinned sum.
 verify_file()
 {
@@ -128,49 +161,23 @@ apt_private()
 }
 
 # Print the archive URIs this machine uses: "main URI" and "security URI",
-# read from /etc/apt (deb822 .sources files and one-line .list files).
+# as apt itself reads them from /etc/apt (`apt-get indextargets`, from the
+# configuration alone: it needs no package lists).
 apt_archive_uris()
 {
-    local files=()
-    local f
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
-        /etc/apt/sources.list.d/*.list; do
-        [ -f "$f" ] && files+=("$f")
-    done
-    [ "${#files[@]}" -gt 0 ] || die "no apt sources found in /etc/apt"
-    awk '
-        function emit(uri, suite) {
-            if (uri == "" || suite == "") return
-            if (suite ~ /-security$/) { if (!sec) sec = uri }
-            else if (suite !~ /-/) { if (!main) main = uri }
-        }
-        FNR == 1 { flush() }
-        FILENAME ~ /\.sources$/ {
-            if ($0 ~ /^[[:space:]]*$/) { flush(); next }
-            if ($1 == "Types:") { deb = ($0 ~ /[[:space:]]deb([[:space:]]|$)/) }
-            if ($1 == "URIs:") { uris = $2 }
-            if ($1 == "Suites:") { suites = $0; sub(/^Suites:[[:space:]]*/, "", suites) }
-            if ($1 == "Enabled:" && $2 == "no") { deb = 0 }
-            next
-        }
-        function flush(   n, i, s) {
-            if (deb && uris != "") {
-                n = split(suites, s, /[[:space:]]+/)
-                for (i = 1; i <= n; i++) emit(uris, s[i])
-            }
-            deb = 0; uris = ""; suites = ""
-        }
-        /^[[:space:]]*deb[[:space:]]/ {
-            i = 2
-            if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
-            emit($i, $(i + 1))
+    local targets
+    # shellcheck disable=SC2016  # $(...) are apt's format fields
+    targets=$(apt-get indextargets --no-release-info --format '$(TARGET_OF) $(REPO_URI) $(RELEASE)') \
+        || die "apt-get indextargets failed: cannot read this machine's apt sources"
+    awk '$1 == "deb" {
+            uri = $2; sub(/\/$/, "", uri)
+            if ($3 ~ /-security$/) { if (!sec) sec = uri }
+            else if ($3 !~ /-/) { if (!main) main = uri }
         }
         END {
-            flush()
             if (main) print "main", main
             if (sec) print "security", sec
-        }
-    ' "${files[@]}"
+        }' <<<"$targets"
 }
 
 # Set up the private apt directory with deb-src entries for every suite
@@ -223,6 +230,18 @@ series_patches()
 {
     [ -f "$SERIES_FILE" ] || die "patches/series is missing"
     awk '$1 !~ /^#/ && NF { print $1 }' "$SERIES_FILE"
+}
+
+# format_patches TREE OUTDIR RANGE [FORMAT-PATCH OPTION...]: git format-patch
+# with the settings every export of ours shares: full blob ids, no rename
+# detection, no signature, the same prefixes and abbreviation whatever the
+# user's git configuration says.
+format_patches()
+{
+    local tree=$1 outdir=$2 range=$3
+    shift 3
+    git -C "$tree" -c core.abbrev=12 -c diff.noprefix=false -c format.signOff=false \
+        format-patch --quiet --no-signature --full-index --no-renames "$@" -o "$outdir" "$range"
 }
 
 # same_series DIR1 DIR2: true if both hold the same series and patch files

@@ -1,20 +1,24 @@
-# Debian packages and the review series (included by the top-level
-# Makefile).  doc/consuming.md and doc/support.md explain what they do.
-#
-#   make deb12         binary packages from Debian 12's openvpn + our series
-#   make deb13         the same for Debian 13 (in a cached Debian 13 chroot)
-#   make dkms-deb12    Debian 12's openvpn-dco-dkms with Debian 13's fix for
-#                      #1140548 (contrib/dkms-package)
-#   make autopkgtest   Debian's autopkgtests against the packages built last
-#   make autopkgtest-vm Debian 12's and 13's isolation-machine autopkgtests,
-#                      each in a qemu guest of its own release from the
-#                      storm rig (tests/storm/), booted for it
-#                      (autopkgtest-vm-deb12, autopkgtest-vm-deb13)
-#   make review-series git am on a clean v2.6.14, build, format-patch with a
-#                      cover letter into build/review/ (cheap, for CI)
+# Debian packages and the review series (doc/consuming.md, doc/support.md).
+# Included by the top-level Makefile; every target works from the repo root.
+# What each target does: README.md, "Targets" ('make help' prints it).
 
 .PHONY: deb12 deb13 debs dkms-deb12 autopkgtest autopkgtest-deb12 autopkgtest-deb13 \
 	autopkgtest-vm autopkgtest-vm-deb12 autopkgtest-vm-deb13 review-series
+
+# The .changes file of each flavor's package as deb12/deb13 name it
+# (<pinned Debian version>+dcofork<release>): the file the autopkgtest
+# targets need; they build it first only when it is not there.
+PKG_ARCH := $(shell dpkg --print-architecture)
+FORK_RELEASE := $(shell awk '$$1 == "release" { print $$2 }' debian-fork/release)
+pkg_changes = build/debian-pkg/$(1)/openvpn_$(shell awk -v f=$(1) '$$1 == "version" && $$2 == f { print $$3 }' sources.lock)+dcofork$(FORK_RELEASE)_$(PKG_ARCH).changes
+DEB12_CHANGES := $(call pkg_changes,debian12)
+DEB13_CHANGES := $(call pkg_changes,debian13)
+
+$(DEB12_CHANGES):
+	$(CONTRIB)/debian-package debian12 build
+
+$(DEB13_CHANGES):
+	$(CONTRIB)/debian-package debian13 build
 
 deb12: fetch
 	$(CONTRIB)/debian-package debian12 build
@@ -30,15 +34,13 @@ dkms-deb12: fetch
 	$(CONTRIB)/dkms-package debian12
 
 # Runs against what deb12/deb13 left in build/debian-pkg/; builds first
-# only when nothing was built yet.
+# only when the package of this release is not there.
 autopkgtest: autopkgtest-deb12 autopkgtest-deb13
 
-autopkgtest-deb12:
-	@ls build/debian-pkg/debian12/*.changes >/dev/null 2>&1 || $(CONTRIB)/debian-package debian12 build
+autopkgtest-deb12: | $(DEB12_CHANGES)
 	$(CONTRIB)/debian-package debian12 autopkgtest
 
-autopkgtest-deb13:
-	@ls build/debian-pkg/debian13/*.changes >/dev/null 2>&1 || $(CONTRIB)/debian-package debian13 build
+autopkgtest-deb13: | $(DEB13_CHANGES)
 	$(CONTRIB)/debian-package debian13 autopkgtest
 
 # The tests that need a whole machine (server-setup-with-ca,
@@ -50,12 +52,10 @@ autopkgtest-deb13:
 # pick the rig instance.
 autopkgtest-vm: autopkgtest-vm-deb12 autopkgtest-vm-deb13
 
-autopkgtest-vm-deb12:
-	@ls build/debian-pkg/debian12/*.changes >/dev/null 2>&1 || $(CONTRIB)/debian-package debian12 build
+autopkgtest-vm-deb12: | $(DEB12_CHANGES)
 	$(CONTRIB)/debian-package debian12 autopkgtest-vm
 
-autopkgtest-vm-deb13:
-	@ls build/debian-pkg/debian13/*.changes >/dev/null 2>&1 || $(CONTRIB)/debian-package debian13 build
+autopkgtest-vm-deb13: | $(DEB13_CHANGES)
 	$(CONTRIB)/debian-package debian13 autopkgtest-vm
 
 review-series: fetch

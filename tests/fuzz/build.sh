@@ -26,17 +26,9 @@ top=$(cd "$here/../.." && pwd)
 fuzz_dir=$(realpath -m "${FUZZ_DIR:-$top/build/fuzz}")
 tree=${FUZZ_TREE:-$top/build/fork/tree}
 src=$fuzz_dir/src
-
-step()
-{
-    printf '==> %s\n' "$*" >&2
-}
-
-die()
-{
-    printf 'error: %s\n' "$*" >&2
-    exit 1
-}
+# step, die
+# shellcheck source=contrib/lib.sh
+. "$top/contrib/lib.sh"
 
 harness=${HARNESS:-fuzz_dco_netlink}
 case "$harness" in

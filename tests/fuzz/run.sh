@@ -20,12 +20,9 @@ top=$(cd "$here/../.." && pwd)
 fuzz_dir=${FUZZ_DIR:-$top/build/fuzz}
 bin=$fuzz_dir/fuzz_dco_netlink
 mode=${1:-}
-
-die()
-{
-    printf 'error: %s\n' "$*" >&2
-    exit 1
-}
+# step, die
+# shellcheck source=contrib/lib.sh
+. "$top/contrib/lib.sh"
 
 [ -x "$bin" ] || die "$bin is missing (make fuzz-build)"
 [ -d "$fuzz_dir/seeds" ] || die "no seeds in $fuzz_dir/seeds (make fuzz-build)"

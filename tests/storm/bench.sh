@@ -5,7 +5,8 @@
 # sigterm, tcp-setup; see storm.sh) once each, with the upstream-2.6
 # build too, since that is where upstream's own 2.6 branch stands.
 #   bench.sh                        (defaults below; override with env)
-# Env: STORM_N (1024), STORM_K (2), STORM_SCENARIOS ("storm storm-poll"),
+# Env: STORM_N (1024; a list such as "256 1024 2048" runs the first phase
+#      at each N, and report.py adds the drain time against N), STORM_K (2), STORM_SCENARIOS ("storm storm-poll"),
 #      STORM_BUILDS ("stock fork"), STORM_EXTRA_N (256),
 #      STORM_EXTRA_SCENARIOS ("overrun sighup sigterm tcp-setup"),
 #      STORM_EXTRA_BUILDS ("stock upstream-2.6 fork"),
@@ -13,11 +14,12 @@
 #      UPSTREAM26_OPENVPN (server binaries, host paths).  An empty list
 #      skips its phase.
 # Output: $STORM_RESULTS/bench-<UTC time>/{<build>-<scenario>-<N>/,storm.md,storm.json,storm.png}
+#         (and storm-scale.{md,png} with several N)
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-N=${STORM_N:-1024}
+read -r -a NS <<<"${STORM_N:-1024}"
 K=${STORM_K:-2}
 read -r -a SCENARIOS <<<"${STORM_SCENARIOS-storm storm-poll}"
 read -r -a BUILDS <<<"${STORM_BUILDS-stock fork}"
@@ -39,7 +41,7 @@ storm_guest_for_script
 
 T0=$SECONDS
 runs=()
-total=$((${#SCENARIOS[@]} * ${#BUILDS[@]} + ${#XSCENARIOS[@]} * ${#XBUILDS[@]}))
+total=$((${#NS[@]} * ${#SCENARIOS[@]} * ${#BUILDS[@]} + ${#XSCENARIOS[@]} * ${#XBUILDS[@]}))
 i=0
 bench_run() { # build scenario n k
     i=$((i + 1))
@@ -49,8 +51,10 @@ bench_run() { # build scenario n k
         log "run $1 $2 exited non-zero (kept its partial results)"
     runs+=("$d")
 }
-for sc in ${SCENARIOS[@]+"${SCENARIOS[@]}"}; do
-    for b in ${BUILDS[@]+"${BUILDS[@]}"}; do bench_run "$b" "$sc" "$N" "$K"; done
+for n in "${NS[@]}"; do
+    for sc in ${SCENARIOS[@]+"${SCENARIOS[@]}"}; do
+        for b in ${BUILDS[@]+"${BUILDS[@]}"}; do bench_run "$b" "$sc" "$n" "$K"; done
+    done
 done
 for sc in ${XSCENARIOS[@]+"${XSCENARIOS[@]}"}; do
     for b in ${XBUILDS[@]+"${XBUILDS[@]}"}; do bench_run "$b" "$sc" "$XN" 1; done

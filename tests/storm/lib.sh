@@ -4,6 +4,9 @@
 
 STORM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STORM_REPO=$(cd "$STORM_DIR/../.." && pwd)
+# the fork's build helpers (apt_archive_uris); log and die are the rig's own
+# shellcheck source=contrib/lib.sh
+. "$STORM_REPO/contrib/lib.sh"
 
 # Which guest: trixie (default) is the storm rig's Debian 13 guest, pinned in
 # versions.env; bookworm is the Debian 12 guest, pinned in
@@ -71,26 +74,14 @@ guest_key() {
 }
 guest_dir() { printf '%s/guest-%s\n' "$STORM_CACHE_ROOT" "$(guest_key)"; }
 
-# Debian mirror for debootstrap, derived from the host's apt configuration
-# (deb822 .sources first, then one-line sources.list). Never hard-coded.
+# Debian mirror for debootstrap: STORM_MIRROR, or the archive this
+# machine's apt uses (apt_archive_uris). Never hard-coded.
 debian_mirror() {
-    local f uri
+    local uri
     if [[ -n ${STORM_MIRROR:-} ]]; then printf '%s\n' "$STORM_MIRROR"; return; fi
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [[ -f $f ]] || continue
-        while read -r uri; do
-            case $uri in
-                */debian | */debian/) printf '%s\n' "${uri%/}"; return ;;
-            esac
-        done < <(awk 'tolower($1)=="uris:" { for (i=2;i<=NF;i++) print $i }' "$f")
-    done
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [[ -f $f ]] || continue
-        uri=$(awk '$1=="deb" { for (i=2;i<=NF;i++) if ($i !~ /^\[/ && $i !~ /\]$/) { print $i; exit } }' "$f" |
-            grep -E '/debian/?$' | head -n1 || true)
-        if [[ -n $uri ]]; then printf '%s\n' "${uri%/}"; return; fi
-    done
-    return 1
+    uri=$(apt_archive_uris | awk '$1 == "main" { print $2 }')
+    [[ -n $uri ]] || return 1
+    printf '%s\n' "$uri"
 }
 
 # Install the host tools the rig needs (contrib/install-deps' storm group;

@@ -1,11 +1,19 @@
 #!/usr/bin/python3
 """Collect storm run directories into a table (Markdown), JSON and a PNG.
 
-    report.py OUTPREFIX RUNDIR...
+    report.py [--expect-clean N STORMS] OUTPREFIX RUNDIR...
 
 Each RUNDIR is what `storm.sh run` wrote: storms.jsonl, samples.csv
 (time,nclients,status_clients), kpeers.log (time peers, guest clock),
-events.csv.  Writes OUTPREFIX.json, OUTPREFIX.md and OUTPREFIX.png.
+events.csv.  Writes OUTPREFIX.json, OUTPREFIX.md and OUTPREFIX.png, and
+where a build and scenario ran at several N, OUTPREFIX-scale.md and
+OUTPREFIX-scale.png (drain time against N).
+
+--expect-clean N STORMS (ci.sh): print one line per storm instead of the
+table and exit 1 unless there are STORMS storms and every one ended with
+0 stale instances, 0 max-clients rejections, all N clients reconnected and
+the server alive, without a death or a missing overrun in its outcome; a
+"sigterm" storm must end with a clean exit.
 """
 import json
 import os
@@ -25,9 +33,16 @@ COLS = [
     ("rejections", "reconnect rejections (max-clients)"),
     ("reconnected", "reconnected"),
     ("reconnect_secs", "s to reconnect all"),
+    ("drain_secs", "s from the kernel's last peer to 0 instances"),
+    ("server_cpu_secs", "server CPU s, trigger to measurement"),
     ("server_alive", "server alive"),
     ("outcome", "outcome"),
 ]
+
+# Scenarios whose kernel peers all go at a moment the rig does not control
+# (expiry, a kill): their drain time says how far the server lags behind
+# the kernel.  In overrun and sighup the server is stopped meanwhile.
+DRAIN_SCENARIOS = ("storm", "storm-poll", "tcp")
 
 
 def read_rows(d):
@@ -54,16 +69,126 @@ def read_series(path, sep):
     return out
 
 
+def add_drain(rows, d):
+    """Set each storm row's drain_secs: seconds from the first kernel-peer
+    sample of 0 (guest clock, dco_peers every second) to the first
+    management sample of 0 instances (host clock), both after the storm's
+    trigger and before the next storm's.  The clocks agree to about 1 s."""
+    kpeers = read_series(os.path.join(d, "kpeers.log"), " ")
+    samples = read_series(os.path.join(d, "samples.csv"), ",")
+    starts = [r["t_storm"] for r in rows] + [float("inf")]
+    for i, r in enumerate(rows):
+        r["drain_secs"] = None
+        if r["scenario"] not in DRAIN_SCENARIOS:
+            continue
+        lo, hi = starts[i], starts[i + 1]
+        tk = next((t for t, v in kpeers if lo <= t < hi and v == 0), None)
+        ti = next((t for t, v in samples if lo <= t < hi and v == 0), None)
+        if tk is not None and ti is not None:
+            r["drain_secs"] = round(max(ti - tk, 0.0), 1)
+
+
+def scale_report(prefix, rows):
+    """For every build and scenario measured at more than one N: a table of
+    stale instances, rejections, drain time and server CPU against N
+    (PREFIX-scale.md) and a plot of drain time against N (PREFIX-scale.png)."""
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["build"], r["scenario"]), []).append(r)
+    groups = {k: v for k, v in groups.items() if len({r["n"] for r in v}) > 1}
+    if not groups:
+        return
+    lines = ["| build | scenario | N | storms | stale (max) | rejections (sum) | drain s (max) | drain s per 1000 peers | server CPU s (max) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for (b, sc), rs in sorted(groups.items()):
+        for n in sorted({r["n"] for r in rs}):
+            at = [r for r in rs if r["n"] == n]
+            stale = [r["stale"] for r in at if r["stale"] is not None]
+            drain = [r["drain_secs"] for r in at if r.get("drain_secs") is not None]
+            cpu = [r["server_cpu_secs"] for r in at if r.get("server_cpu_secs") is not None]
+            dmax = max(drain) if drain else None
+            lines.append("| %s | %s | %d | %d | %s | %d | %s | %s | %s |" % (
+                b, sc, n, len(at), max(stale) if stale else "-",
+                sum(r["rejections"] for r in at), fmt(dmax, "drain_secs"),
+                "%.1f" % (dmax * 1000.0 / n) if dmax is not None else "-",
+                fmt(max(cpu) if cpu else None)))
+    with open(prefix + "-scale.md", "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for (b, sc), rs in sorted(groups.items()):
+        pts = sorted((r["n"], r["drain_secs"]) for r in rs if r.get("drain_secs") is not None)
+        if pts:
+            ax.plot([n for n, _ in pts], [v for _, v in pts], marker="o", label="%s, %s" % (b, sc))
+    ax.set_xlabel("N (peers deleted by the kernel at once)")
+    ax.set_ylabel("s from the kernel's last peer to 0 instances")
+    ax.set_title("drain time against N (stale instances never drain: no point)", fontsize=9)
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(prefix + "-scale.png", dpi=90)
+
+
 def fmt(v, key=""):
     if v is None:
-        return "never" if key in ("secs_expiry_to_zero", "reconnect_secs") else "-"
+        return "never" if key in ("secs_expiry_to_zero", "reconnect_secs", "drain_secs") else "-"
     if isinstance(v, bool):
         return "yes" if v else "NO"
     return str(v)
 
 
+def check_clean(rows, n, expected):
+    """Print a verdict per storm; return the number of failed storms."""
+    passed = failed = 0
+    for r in rows:
+        bad = []
+        outcome = r.get("outcome", "")
+        name = "%s storm %d" % (r["scenario"], r["storm"])
+        if r["scenario"] == "sigterm":
+            if outcome != "clean exit":
+                bad.append(outcome)
+        else:
+            if r["stale"] != 0:
+                bad.append("stale=%s" % r["stale"])
+            if r["rejections"] != 0:
+                bad.append("rejections=%d" % r["rejections"])
+            if r["reconnected"] != n:
+                bad.append("reconnected=%d/%d" % (r["reconnected"], n))
+            if not r["server_alive"]:
+                bad.append("server died")
+            if outcome.startswith(("died", "NO OVERRUN")):
+                bad.append(outcome)
+        if bad:
+            failed += 1
+            print("FAIL %s: %s" % (name, ", ".join(bad)))
+        elif r["scenario"] == "sigterm":
+            passed += 1
+            print("ok   %s: %s" % (name, outcome))
+        else:
+            passed += 1
+            print("ok   %s: 0 stale, 0 rejections, %d/%d reconnected (%s)" % (name, n, n, outcome))
+    missing = expected - len(rows)
+    if missing > 0:
+        failed += missing
+        print("FAIL %d storm(s) produced no result" % missing)
+    print("storm-ci: %d passed, %d failed" % (passed, failed))
+    return failed
+
+
 def main():
-    prefix, dirs = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    expect = None
+    if args[:1] == ["--expect-clean"]:
+        expect = (int(args[1]), int(args[2]))
+        args = args[3:]
+    prefix, dirs = args[0], args[1:]
     runs = []
     for d in dirs:
         rows = read_rows(d)
@@ -76,6 +201,8 @@ def main():
             meta.update(build=base, scenario="?", n=0)
         runs.append((meta, rows, d))
 
+    for _, rows, d in runs:
+        add_drain(rows, d)
     all_rows = [r for _, rows, _ in runs for r in rows]
     with open(prefix + ".json", "w") as f:
         json.dump({"runs": [m for m, _, _ in runs], "storms": all_rows}, f, indent=1)
@@ -86,8 +213,16 @@ def main():
         lines.append("| " + " | ".join(fmt(r.get(k), k) for k, _ in COLS) + " |")
     with open(prefix + ".md", "w") as f:
         f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    if expect is None:
+        print("\n".join(lines))
+    plot(prefix, runs)
+    if expect is None:
+        scale_report(prefix, all_rows)
+    if expect is not None and check_clean(all_rows, *expect):
+        sys.exit(1)
 
+
+def plot(prefix, runs):
     try:
         import matplotlib
         matplotlib.use("Agg")

@@ -1,23 +1,6 @@
-# Make targets for the DCO deletion-storm rig (issue 3).
+# Make targets of the DCO deletion-storm rig (tests/storm/, doc/storm.md).
 # Included by the top-level Makefile; every target works from the repo root.
-#   make storm-guest       build (or reuse) the cached Debian 13 guest
-#   make storm-up / storm-down   boot / stop the guest (netns + tap + qemu)
-#   make storm             full benchmark (table, JSON, PNG): stock vs fork,
-#                          then the failure scenarios with upstream-2.6 too
-#   make storm-ci          small fork-only pass (N=64): 2 storms, overrun,
-#                          sighup, sigterm, tcp-setup; fails on stale
-#                          instances, rejections, crashes, unclean exits
-#   make storm-deb13       one N=64 storm with the server from the Debian 13
-#                          package of 'make deb13' (what users install)
-#   make storm-bench-deb12 [-fixed]  Debian 12's openvpn against ours in the
-#                          Debian 12 guest, bookworm's module [or make dkms-deb12's]
-#   make storm-float       the float-before-decrypt reproduction (2 clients;
-#                          doc/ovpn-dco-float.md)
-#   make storm-test        storm-ci, storm-tnet and storm-deb13 on one guest
-#                          boot (what make test runs)
-#   make storm-tnet        upstream's t_net.sh (sitnl vs iproute2 on dummy
-#                          interfaces, which the host cannot create) in the
-#                          guest; fails unless all its cases ran and passed
+# What each target does: README.md, "Targets" ('make help' prints it).
 # Knobs (make VAR=... or env): STORM_N, STORM_K, STORM_SCENARIOS, STORM_BUILDS,
 #   STORM_EXTRA_*, STORM_CI_*, STORM_RESULTS, FORK_OPENVPN, STOCK_OPENVPN,
 #   UPSTREAM26_OPENVPN, STORM_DEB_DIR, STORM_CACHE_ROOT (doc/storm.md).

@@ -304,9 +304,15 @@ nft_drop() { # nft match expression whose packets are dropped on input
     [[ $(gssh "nft list table inet storm") == *drop* ]] || die "nft drop rule missing"
 }
 
-json_row() { # storm# stale kpeers inst status_file t0s rej reconnected alive reconnect_s outcome
-    printf '{"build":"%s","scenario":"%s","n":%d,"storm":%d,"stale":%s,"kernel_peers":%d,"instances":%d,"status_file_clients":%d,"secs_expiry_to_zero":%s,"rejections":%d,"reconnected":%d,"reconnect_secs":%s,"server_alive":%s,"outcome":"%s","initial_connected":%d,"t_storm":%s,"t_expected_expiry":%s}\n' \
-        "$BUILD_LABEL" "$SCENARIO" "$N" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "${10}" "$9" "${11//[\"\\]/}" "$INIT_CONNECTED" "$T_DROP" "$T_EXP" >>"$OUT/storms.jsonl"
+json_row() { # storm# stale kpeers inst status_file t0s rej reconnected alive reconnect_s outcome server_cpu_s
+    printf '{"build":"%s","scenario":"%s","n":%d,"storm":%d,"stale":%s,"kernel_peers":%d,"instances":%d,"status_file_clients":%d,"secs_expiry_to_zero":%s,"rejections":%d,"reconnected":%d,"reconnect_secs":%s,"server_alive":%s,"outcome":"%s","initial_connected":%d,"t_storm":%s,"t_expected_expiry":%s,"server_cpu_secs":%s}\n' \
+        "$BUILD_LABEL" "$SCENARIO" "$N" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "${10}" "$9" "${11//[\"\\]/}" "$INIT_CONNECTED" "$T_DROP" "$T_EXP" "${12:-null}" >>"$OUT/storms.jsonl"
+}
+
+# The server's CPU time so far (user + system, seconds; /proc/PID/stat
+# fields 14 and 15), empty if it cannot be read.
+server_cpu() {
+    gssh "awk -v t=\$(getconf CLK_TCK) '{ sub(/^.*\\) /, \"\"); printf \"%.2f\\n\", (\$12 + \$13) / t }' /proc/$SERVER_PID/stat" 2>/dev/null || true
 }
 
 # first sample time at/after $1 with nclients <= $2, or empty
@@ -454,7 +460,7 @@ print(s.getsockname()[1])' "$STORM_HOST_IP2" "$victim" "$STORM_GUEST_IP" "$STORM
 }
 
 one_storm() {
-    local s=$1 expect_left=0 hi=$N now kp_after stale t_zero secs inst kp stf rej0 rej alive reconn outcome
+    local s=$1 expect_left=0 hi=$N now kp_after stale t_zero secs inst kp stf rej0 rej alive reconn outcome cpu0 cpu1 cpu
     T_DROP=0 T_EXP=0 DROPS=""
     if [[ $SCENARIO == mixed ]]; then hi=$((N / 2)); expect_left=$((N - N / 2)); fi
     log "=== storm $s/$K ($BUILD_LABEL, $SCENARIO, N=$N) ==="
@@ -468,6 +474,7 @@ one_storm() {
     esac
     rej0=$(rejections_total)
     UDPERR0=$(udp_rcvbuf_errors)
+    cpu0=$(server_cpu)
     case $SCENARIO in
         storm | storm-poll)
             nft_drop "udp dport $STORM_VPN_PORT"
@@ -547,7 +554,10 @@ one_storm() {
     else
         secs=null
     fi
-    event "storm $s: after expiry: instances=$inst kernel_peers=$kp status_file=$stf (to-zero: $secs s)"
+    cpu1=$(server_cpu)
+    cpu=null
+    if [[ -n $cpu0 && -n $cpu1 ]]; then cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }'); fi
+    event "storm $s: after expiry: instances=$inst kernel_peers=$kp status_file=$stf (to-zero: $secs s, server CPU $cpu s)"
     if [[ -n $STRESS_PID ]]; then gssh "kill $STRESS_PID 2>/dev/null; true"; fi
     STRESS_PID=""
     [[ $SCENARIO == tcp-setup ]] && rej0=$(rejections_total)
@@ -586,7 +596,7 @@ one_storm() {
     event "storm $s: reconnected=$kp_after/$N in ${reconn} s, instances=$(nclients), max-clients rejections=$rej, server alive=$alive, $outcome, guest UDP receive-buffer drops $(($(udp_rcvbuf_errors) - UDPERR0))"
     stale=null
     if ((inst >= 0 && kp >= 0)); then stale=$((inst - kp)); fi
-    json_row "$s" "$stale" "$kp" "$inst" "$stf" "$secs" "$rej" "$kp_after" "$alive" "$reconn" "$outcome"
+    json_row "$s" "$stale" "$kp" "$inst" "$stf" "$secs" "$rej" "$kp_after" "$alive" "$reconn" "$outcome" "$cpu"
     [[ $alive == true ]]
 }
 
