@@ -154,4 +154,4 @@ storm-bench-deb12: build deb12
 storm-bench-deb12-fixed: build deb12 dkms-deb12
 storm-deb13: deb13
 storm-test: build deb13
-storm: build build-stock build-upstream26
+storm storm-scale: build build-stock build-upstream26

@@ -78,9 +78,9 @@ def add_drain(rows, d):
     samples = read_series(os.path.join(d, "samples.csv"), ",")
     starts = [r["t_storm"] for r in rows] + [float("inf")]
     for i, r in enumerate(rows):
-        r["drain_secs"] = None
         if r["scenario"] not in DRAIN_SCENARIOS:
             continue
+        r["drain_secs"] = None
         lo, hi = starts[i], starts[i + 1]
         tk = next((t for t, v in kpeers if lo <= t < hi and v == 0), None)
         ti = next((t for t, v in samples if lo <= t < hi and v == 0), None)
@@ -210,7 +210,7 @@ def main():
     lines = ["| " + " | ".join(h for _, h in COLS) + " |",
              "|" + "|".join("---" for _ in COLS) + "|"]
     for r in all_rows:
-        lines.append("| " + " | ".join(fmt(r.get(k), k) for k, _ in COLS) + " |")
+        lines.append("| " + " | ".join(fmt(r[k], k) if k in r else "-" for k, _ in COLS) + " |")
     with open(prefix + ".md", "w") as f:
         f.write("\n".join(lines) + "\n")
     if expect is None:

@@ -6,7 +6,7 @@
 #   UPSTREAM26_OPENVPN, STORM_DEB_DIR, STORM_CACHE_ROOT (doc/storm.md).
 STORM_MK_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: storm storm-ci storm-deb13 storm-tnet storm-test storm-float storm-bench-deb12 storm-bench-deb12-fixed storm-guest storm-up storm-down storm-lint
+.PHONY: storm storm-scale storm-ci storm-deb13 storm-tnet storm-test storm-float storm-bench-deb12 storm-bench-deb12-fixed storm-guest storm-up storm-down storm-lint
 
 storm-guest:
 	$(STORM_MK_DIR)/build-guest.sh
@@ -19,6 +19,14 @@ storm-down:
 
 storm:
 	$(STORM_MK_DIR)/bench.sh
+
+# the field storm at several N for stock, upstream-2.6 and the fork, one
+# storm each: stale instances, rejections, drain time and server CPU
+# against N (storm-scale.{md,png}; STORM_N etc. as for storm)
+storm-scale:
+	STORM_N="$${STORM_N-256 1024 2048}" STORM_K="$${STORM_K-1}" STORM_SCENARIOS="$${STORM_SCENARIOS-storm}" \
+		STORM_BUILDS="$${STORM_BUILDS-stock upstream-2.6 fork}" STORM_EXTRA_SCENARIOS= \
+		$(STORM_MK_DIR)/bench.sh
 
 STORM_CI_RUN = $(STORM_MK_DIR)/ci.sh
 STORM_DEB13_RUN = env STORM_CI_BUILD=deb13 STORM_CI_K=1 STORM_CI_EXTRA= $(STORM_MK_DIR)/ci.sh
