@@ -33,6 +33,7 @@ COLS = [
     ("rejections", "reconnect rejections (max-clients)"),
     ("reconnected", "reconnected"),
     ("reconnect_secs", "s to reconnect all"),
+    ("reap_secs", "s from the kernel's first deletion to 0 instances"),
     ("drain_secs", "s from the kernel's last peer to 0 instances"),
     ("server_cpu_secs", "server CPU s, trigger to measurement"),
     ("server_alive", "server alive"),
@@ -73,7 +74,8 @@ def add_drain(rows, d):
     """Set each storm row's drain_secs: seconds from the first kernel-peer
     sample of 0 (guest clock, dco_peers every second) to the first
     management sample of 0 instances (host clock), both after the storm's
-    trigger and before the next storm's.  The clocks agree to about 1 s."""
+    trigger and before the next storm's; and reap_secs: the same from the
+    kernel's first deletion.  The clocks agree to about 1 s."""
     kpeers = read_series(os.path.join(d, "kpeers.log"), " ")
     samples = read_series(os.path.join(d, "samples.csv"), ",")
     starts = [r["t_storm"] for r in rows] + [float("inf")]
@@ -81,37 +83,43 @@ def add_drain(rows, d):
         if r["scenario"] not in DRAIN_SCENARIOS:
             continue
         r["drain_secs"] = None
+        r["reap_secs"] = None
         lo, hi = starts[i], starts[i + 1]
         tk = next((t for t, v in kpeers if lo <= t < hi and v == 0), None)
         ti = next((t for t, v in samples if lo <= t < hi and v == 0), None)
+        t1 = next((t for t, v in kpeers if lo <= t < hi and 0 <= v < r["n"]), None)
         if tk is not None and ti is not None:
             r["drain_secs"] = round(max(ti - tk, 0.0), 1)
+        if t1 is not None and ti is not None:
+            r["reap_secs"] = round(max(ti - t1, 0.0), 1)
 
 
 def scale_report(prefix, rows):
     """For every build and scenario measured at more than one N: a table of
-    stale instances, rejections, drain time and server CPU against N
-    (PREFIX-scale.md) and a plot of drain time against N (PREFIX-scale.png)."""
+    stale instances, rejections, reap and drain time and server CPU against
+    N (PREFIX-scale.md) and a plot of reap and drain time against N
+    (PREFIX-scale.png)."""
     groups = {}
     for r in rows:
         groups.setdefault((r["build"], r["scenario"]), []).append(r)
     groups = {k: v for k, v in groups.items() if len({r["n"] for r in v}) > 1}
     if not groups:
         return
-    lines = ["| build | scenario | N | storms | stale (max) | rejections (sum) | drain s (max) | drain s per 1000 peers | server CPU s (max) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| build | scenario | N | storms | stale (max) | rejections (sum) | reap s: kernel's first deletion to 0 instances (max) | drain s: kernel's last deletion to 0 instances (max) | server CPU s (max) | server CPU ms per peer |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for (b, sc), rs in sorted(groups.items()):
         for n in sorted({r["n"] for r in rs}):
             at = [r for r in rs if r["n"] == n]
             stale = [r["stale"] for r in at if r["stale"] is not None]
             drain = [r["drain_secs"] for r in at if r.get("drain_secs") is not None]
+            reap = [r["reap_secs"] for r in at if r.get("reap_secs") is not None]
             cpu = [r["server_cpu_secs"] for r in at if r.get("server_cpu_secs") is not None]
-            dmax = max(drain) if drain else None
-            lines.append("| %s | %s | %d | %d | %s | %d | %s | %s | %s |" % (
+            cmax = max(cpu) if cpu else None
+            lines.append("| %s | %s | %d | %d | %s | %d | %s | %s | %s | %s |" % (
                 b, sc, n, len(at), max(stale) if stale else "-",
-                sum(r["rejections"] for r in at), fmt(dmax, "drain_secs"),
-                "%.1f" % (dmax * 1000.0 / n) if dmax is not None else "-",
-                fmt(max(cpu) if cpu else None)))
+                sum(r["rejections"] for r in at), fmt(max(reap) if reap else None, "drain_secs"),
+                fmt(max(drain) if drain else None, "drain_secs"), fmt(cmax),
+                "%.2f" % (cmax * 1000.0 / n) if cmax is not None else "-"))
     with open(prefix + "-scale.md", "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -123,12 +131,14 @@ def scale_report(prefix, rows):
         return
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for (b, sc), rs in sorted(groups.items()):
-        pts = sorted((r["n"], r["drain_secs"]) for r in rs if r.get("drain_secs") is not None)
-        if pts:
-            ax.plot([n for n, _ in pts], [v for _, v in pts], marker="o", label="%s, %s" % (b, sc))
+        for key, style, what in (("reap_secs", "-", "first"), ("drain_secs", "--", "last")):
+            pts = sorted((r["n"], r[key]) for r in rs if r.get(key) is not None)
+            if pts:
+                ax.plot([n for n, _ in pts], [v for _, v in pts], marker="o", ls=style,
+                        label="%s, %s: from the kernel's %s deletion" % (b, sc, what))
     ax.set_xlabel("N (peers deleted by the kernel at once)")
-    ax.set_ylabel("s from the kernel's last peer to 0 instances")
-    ax.set_title("drain time against N (stale instances never drain: no point)", fontsize=9)
+    ax.set_ylabel("s to 0 instances")
+    ax.set_title("time to 0 instances against N (stale instances never get there: no point)", fontsize=9)
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -138,7 +148,7 @@ def scale_report(prefix, rows):
 
 def fmt(v, key=""):
     if v is None:
-        return "never" if key in ("secs_expiry_to_zero", "reconnect_secs", "drain_secs") else "-"
+        return "never" if key in ("secs_expiry_to_zero", "reconnect_secs", "drain_secs", "reap_secs") else "-"
     if isinstance(v, bool):
         return "yes" if v else "NO"
     return str(v)
