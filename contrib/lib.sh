@@ -109,13 +109,14 @@ dsc_files()
 # stamp next to them, so that later calls only compare those.
 verify_dsc()
 {
-    local dsc=$1 stamp tmp f
+    local dsc=$1 stamp tmp f listed
     stamp=$DL_DIR/.${dsc%.dsc}.verified
     verify_file "$dsc"
     if [ -f "$stamp" ] && (cd "$DL_DIR" && sha256sum --quiet -c "$stamp") >/dev/null 2>&1; then
         return 0
     fi
-    for f in $(dsc_files "$dsc"); do
+    mapfile -t listed < <(dsc_files "$dsc")
+    for f in "${listed[@]}"; do
         [ -f "$DL_DIR/$f" ] || die "$f, which $dsc lists, is missing from $DL_DIR (run 'make fetch')"
     done
     need_tool dpkg-source dpkg-dev
@@ -126,8 +127,7 @@ verify_dsc()
         die "$dsc: dpkg-source found a file it lists corrupt or not the one it pins (delete the files and run 'make fetch'; if Debian published a new revision, see 'make refresh-lock')"
     fi
     rm -rf "$tmp"
-    # shellcheck disable=SC2046  # file names of a .dsc have no blanks
-    (cd "$DL_DIR" && sha256sum "$dsc" $(dsc_files "$dsc")) >"$stamp"
+    (cd "$DL_DIR" && sha256sum "$dsc" "${listed[@]}") >"$stamp"
 }
 
 # verify_file FILE: check FILE (in DL_DIR) against its pinned sum.
