@@ -15,9 +15,11 @@ table and exit 1 unless there are STORMS storms and every one ended with
 the server alive, without a death or a missing overrun in its outcome; a
 "sigterm" storm must end with a clean exit.
 """
+import calendar
 import json
 import os
 import sys
+import time
 
 COLS = [
     ("build", "build"),
@@ -35,6 +37,7 @@ COLS = [
     ("reconnect_secs", "s to reconnect all"),
     ("reap_secs", "s from the kernel's first deletion to 0 instances"),
     ("drain_secs", "s from the kernel's last peer to 0 instances"),
+    ("delayed_exits", "delayed exits (mixed): notified, closed by it within 5+1 s, slowest s"),
     ("server_cpu_secs", "server CPU s, trigger to measurement"),
     ("server_alive", "server alive"),
     ("outcome", "outcome"),
@@ -92,6 +95,55 @@ def add_drain(rows, d):
             r["drain_secs"] = round(max(ti - tk, 0.0), 1)
         if t1 is not None and ti is not None:
             r["reap_secs"] = round(max(ti - t1, 0.0), 1)
+
+
+def add_delayed_exits(rows, d):
+    """For mixed: from the server log (verb 3), per instance that logged
+    'Delayed exit in S seconds' after the storm's trigger, whether its
+    'SIGTERM[soft,delayed-exit] received, client-instance exiting' came
+    within S + 1 s (the log has whole seconds).  Sets delayed_exits to
+    "notified/closed in time, slowest s" (slowest: "never" if one did not
+    fire at all)."""
+    path = os.path.join(d, "server.log")
+    if not any(r["scenario"] == "mixed" for r in rows):
+        return
+    armed, fired = {}, {}
+    if os.path.exists(path):
+        with open(path, errors="replace") as f:
+            for ln in f:
+                parts = ln.split(" ", 3)
+                if len(parts) < 4:
+                    continue
+                try:
+                    t = calendar.timegm(time.strptime(parts[0] + " " + parts[1], "%Y-%m-%d %H:%M:%S"))
+                except ValueError:
+                    continue
+                peer, text = parts[2], parts[3]
+                if text.startswith("Delayed exit in "):
+                    secs = int(text.split()[3])
+                    armed.setdefault(peer, []).append((t, secs))
+                elif text.startswith("SIGTERM[soft,delayed-exit] received, client-instance exiting"):
+                    fired.setdefault(peer, []).append(t)
+    starts = [r["t_storm"] for r in rows] + [float("inf")]
+    for i, r in enumerate(rows):
+        if r["scenario"] != "mixed":
+            continue
+        lo, hi = starts[i], starts[i + 1]
+        n = ok = 0
+        slowest = 0
+        for peer, arms in armed.items():
+            for t, secs in arms:
+                if not lo <= t < hi:
+                    continue
+                n += 1
+                f = next((x for x in fired.get(peer, []) if x >= t), None)
+                if f is None:
+                    slowest = float("inf")
+                    continue
+                slowest = max(slowest, f - t)
+                if f - t <= secs + 1:
+                    ok += 1
+        r["delayed_exits"] = "%d/%d, %s" % (n, ok, "never" if slowest == float("inf") else "%d" % slowest)
 
 
 def scale_report(prefix, rows):
@@ -213,6 +265,7 @@ def main():
 
     for _, rows, d in runs:
         add_drain(rows, d)
+        add_delayed_exits(rows, d)
     all_rows = [r for _, rows, _ in runs for r in rows]
     with open(prefix + ".json", "w") as f:
         json.dump({"runs": [m for m, _, _ in runs], "storms": all_rows}, f, indent=1)
