@@ -7,7 +7,7 @@ CONTRIB := contrib
 
 .PHONY: all help deps fetch check-fetch tree tree-stock tree-debian13 tree-debian12 \
 	build build-stock build-upstream26 build-nodco check check-quick check-nodco check-series export queue \
-	roundtrip prove-tests flavors refresh-lock lint check-ledger test clean caches chroot-deb13
+	roundtrip prove-tests flavors refresh-lock lint check-ledger test clean caches chroot-debian12 chroot-debian13
 
 all: build
 
@@ -107,30 +107,30 @@ check-ledger:
 lint:
 	$(CONTRIB)/install-deps lint
 	shellcheck -x $(filter-out %.mk %.awk,$(wildcard $(CONTRIB)/*)) .ci/run \
-		$(wildcard tests/storm/*.sh) $(wildcard tests/fuzz/*.sh) $(wildcard tests/bench/*.sh)
+		$(wildcard tests/*/*.sh)
 
 # Every test.  One step after the other, except where bg-start-X starts
 # step X in the background and bg-wait-X waits for it and shows its log
-# (contrib/background): the storm guest and the Debian 13 build chroot
+# (contrib/background): the guest and the Debian 13 build chroot
 # ('caches', mostly downloads) are built while the series is checked,
-# fuzz-ci runs beside asan-check and deb12 beside autopkgtest-vm-deb13; on
+# fuzz-ci runs beside asan-check and debian12 beside autopkgtest-vm-debian13; on
 # two cores each of these steps leaves one idle.  The full 'make check'
-# of the tip runs in asan-check, and in deb12's and deb13's package
+# of the tip runs in asan-check, and in debian12's and debian13's package
 # builds; 'build' makes the -O2 build the storms use.  Its t_lpback.sh
 # (check-quick) would be a fourth run of that test on the tip, and
 # t_net.sh needs dummy interfaces, so it runs in the guest (storm-tnet).
-# storm-test runs storm-ci, storm-tnet and storm-deb13 on one boot of the
+# storm-test runs storm-ci, storm-tnet and storm-debian13 on one boot of the
 # guest.
 test: deps lint check-ledger check-fetch roundtrip bg-start-caches check-series build check-nodco \
 	prove-tests flavors review-series bg-start-fuzz-ci asan-check bg-wait-fuzz-ci \
-	bg-wait-caches deb13 storm-test bg-start-deb12 autopkgtest-vm-deb13 bg-wait-deb12
+	bg-wait-caches debian13 storm-test bg-start-debian12 autopkgtest-vm-debian13 bg-wait-debian12
 
-# what the background steps of 'make test' build: the storm guest, the
-# Debian 13 build chroot
-caches: storm-guest chroot-deb13
+# what the background steps of 'make test' build: the Debian 13 guest
+# (tests/vm/), the build chroots of both Debian flavors
+caches: vm-guest chroot-debian13 chroot-debian12
 
-chroot-deb13: fetch
-	$(CONTRIB)/debian-package debian13 chroot
+chroot-debian12 chroot-debian13: chroot-%: fetch
+	$(CONTRIB)/debian-package $* chroot
 
 bg-start-%:
 	$(CONTRIB)/background start $* $(MAKE) --no-print-directory $*
@@ -145,13 +145,14 @@ include contrib/packaging.mk
 include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk
 include tests/storm/storm.mk
+include tests/vm/vm.mk
 
 # the rig runs the binaries these build (tests/storm/lib.sh)
 storm-ci: build
 storm-tnet: build
 storm-float: build
-storm-bench-deb12: build deb12
-storm-bench-deb12-fixed: build deb12 dkms-deb12
-storm-deb13: deb13
-storm-test: build deb13
+storm-bench-debian12: build debian12
+storm-bench-debian12-fixed: build debian12 dkms-debian12
+storm-debian13: debian13
+storm-test: build debian13
 storm storm-scale: build build-stock build-upstream26

@@ -6,6 +6,9 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$TOP/build}
 LOCK_FILE=${LOCK_FILE:-$TOP/sources.lock}
 DL_DIR=$BUILD_DIR/sources
+# where the Debian packages are built (contrib/debian-package,
+# contrib/dkms-package) and where the storm rig takes them from
+PKG_DIR=${PKG_DIR:-$BUILD_DIR/debian-pkg}
 
 # How every build of an assembled tree is configured (contrib/build-tree,
 # contrib/check-series): DCO, OpenSSL, LZ4, LZO and PKCS#11.

@@ -8,7 +8,7 @@
 #   FUZZ_ARGS, FUZZ_DIR, ASAN_DETECT_LEAKS.  See tests/fuzz/README.md.
 FUZZ_MK_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: fuzz-build fuzz-ci fuzz asan-check fuzz-lint
+.PHONY: fuzz-build fuzz-ci fuzz asan-check
 
 fuzz-build: tree
 	$(CONTRIB)/install-deps fuzz
@@ -22,6 +22,3 @@ fuzz: fuzz-build
 
 asan-check: tree
 	$(FUZZ_MK_DIR)/asan-check.sh
-
-fuzz-lint:
-	shellcheck $(FUZZ_MK_DIR)/*.sh

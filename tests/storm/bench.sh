@@ -28,7 +28,11 @@ read -r -a XSCENARIOS <<<"${STORM_EXTRA_SCENARIOS-overrun sighup sigterm tcp-set
 read -r -a XBUILDS <<<"${STORM_EXTRA_BUILDS-stock upstream-2.6 fork}"
 RES=${STORM_RESULTS:-$PWD/storm-results}/bench-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RES"
-for b in ${BUILDS[@]+"${BUILDS[@]}"} ${XBUILDS[@]+"${XBUILDS[@]}"}; do
+# the builds of a phase that runs (an empty scenario list skips it)
+need=()
+if ((${#SCENARIOS[@]})); then need+=(${BUILDS[@]+"${BUILDS[@]}"}); fi
+if ((${#XSCENARIOS[@]})); then need+=(${XBUILDS[@]+"${XBUILDS[@]}"}); fi
+for b in ${need[@]+"${need[@]}"}; do
     case $b in
         fork) [[ -x $FORK_OPENVPN ]] || die "FORK_OPENVPN not built: $FORK_OPENVPN" ;;
         stock) [[ -x $STOCK_OPENVPN ]] || die "STOCK_OPENVPN not built: $STOCK_OPENVPN (make build-stock)" ;;

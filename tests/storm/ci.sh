@@ -9,7 +9,7 @@
 # "sigterm" must end with a clean exit.
 # Env: STORM_CI_N (64), STORM_CI_K (2), STORM_CI_SCENARIOS ("storm"),
 #      STORM_CI_EXTRA ("overrun sighup sigterm tcp-setup", one storm each),
-#      STORM_CI_BUILD (fork; deb13 runs the server from the 'make deb13'
+#      STORM_CI_BUILD (fork; debian13 runs the server from the 'make debian13'
 #      package installed in the guest), FORK_OPENVPN,
 #      STORM_RESULTS (./storm-results), STORM_KEEPALIVE ("5 15").
 set -euo pipefail

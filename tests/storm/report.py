@@ -301,7 +301,7 @@ def plot(prefix, runs):
             scenarios.append(key)
     fig, axes = plt.subplots(len(scenarios), 1, figsize=(11, 3.6 * len(scenarios)), squeeze=False)
     colors = {"stock": "tab:red", "upstream-2.6": "tab:orange", "fork": "tab:blue",
-              "deb13": "tab:green"}
+              "debian13": "tab:green"}
     for ax, (scen, n) in zip(axes[:, 0], scenarios):
         for m, rows, d in runs:
             if (m["scenario"], m["n"]) != (scen, n):

@@ -3,19 +3,11 @@
 # What each target does: README.md, "Targets" ('make help' prints it).
 # Knobs (make VAR=... or env): STORM_N, STORM_K, STORM_SCENARIOS, STORM_BUILDS,
 #   STORM_EXTRA_*, STORM_CI_*, STORM_RESULTS, FORK_OPENVPN, STOCK_OPENVPN,
-#   UPSTREAM26_OPENVPN, STORM_DEB_DIR, STORM_CACHE_ROOT (doc/storm.md).
+#   UPSTREAM26_OPENVPN, STORM_DEB_DIR (doc/storm.md); the guest's VM_*
+#   (tests/vm/README.md).
 STORM_MK_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: storm storm-scale storm-ci storm-deb13 storm-tnet storm-test storm-float storm-bench-deb12 storm-bench-deb12-fixed storm-guest storm-up storm-down storm-lint
-
-storm-guest:
-	$(STORM_MK_DIR)/build-guest.sh
-
-storm-up:
-	$(STORM_MK_DIR)/guest.sh up
-
-storm-down:
-	$(STORM_MK_DIR)/guest.sh down
+.PHONY: storm storm-scale storm-ci storm-debian13 storm-tnet storm-test storm-float storm-bench-debian12 storm-bench-debian12-fixed
 
 storm:
 	$(STORM_MK_DIR)/bench.sh
@@ -29,14 +21,14 @@ storm-scale:
 		$(STORM_MK_DIR)/bench.sh
 
 STORM_CI_RUN = $(STORM_MK_DIR)/ci.sh
-STORM_DEB13_RUN = env STORM_CI_BUILD=deb13 STORM_CI_K=1 STORM_CI_EXTRA= $(STORM_MK_DIR)/ci.sh
+STORM_DEBIAN13_RUN = env STORM_CI_BUILD=debian13 STORM_CI_K=1 STORM_CI_EXTRA= $(STORM_MK_DIR)/ci.sh
 STORM_TNET_RUN = $(STORM_MK_DIR)/tnet.sh
 
 storm-ci:
 	$(STORM_CI_RUN)
 
-storm-deb13:
-	$(STORM_DEB13_RUN)
+storm-debian13:
+	$(STORM_DEBIAN13_RUN)
 
 storm-tnet:
 	$(STORM_TNET_RUN)
@@ -44,30 +36,27 @@ storm-tnet:
 # the storm steps of 'make test' on one boot of the guest, booted with the
 # IPv6 stack that storm-tnet needs (the image's sysctl keeps IPv6 off on
 # every interface, so the storms see no difference).  The three scripts
-# run in one shell, not through a second make, which would build deb13
+# run in one shell, not through a second make, which would build debian13
 # again (its target is phony).
 storm-test:
-	STORM_GUEST_IPV6=1 $(STORM_MK_DIR)/guest.sh with bash -c \
-		'$(STORM_CI_RUN) && $(STORM_TNET_RUN) && $(STORM_DEB13_RUN)'
+	VM_IPV6=1 tests/vm/vm.sh with bash -c \
+		'$(STORM_CI_RUN) && $(STORM_TNET_RUN) && $(STORM_DEBIAN13_RUN)'
 
 # Debian 12: Debian's own openvpn 2.6.14-0+deb12u2 against the package of
-# 'make deb12', in the Debian 12 guest (Debian 12's kernel), with
-# bookworm's openvpn-dco-dkms (storm-bench-deb12) and with the one of
-# 'make dkms-deb12' (storm-bench-deb12-fixed).  STORM_N etc. as for storm.
-DEB12_BENCH = STORM_GUEST_FLAVOR=bookworm STORM_BUILDS="debian deb12" \
-	STORM_SCENARIOS="$${STORM_SCENARIOS-storm storm-poll tcp}" STORM_EXTRA_BUILDS="debian deb12" \
+# 'make debian12', in the Debian 12 guest (Debian 12's kernel), with
+# bookworm's openvpn-dco-dkms (storm-bench-debian12) and with the one of
+# 'make dkms-debian12' (storm-bench-debian12-fixed).  STORM_N etc. as for storm.
+DEBIAN12_BENCH = VM_RELEASE=debian12 STORM_BUILDS="debian-archive debian12" \
+	STORM_SCENARIOS="$${STORM_SCENARIOS-storm storm-poll tcp}" STORM_EXTRA_BUILDS="debian-archive debian12" \
 	STORM_EXTRA_SCENARIOS="$${STORM_EXTRA_SCENARIOS-overrun sighup}"
 
-storm-bench-deb12:
-	$(DEB12_BENCH) $(STORM_MK_DIR)/bench.sh
+storm-bench-debian12:
+	$(DEBIAN12_BENCH) $(STORM_MK_DIR)/bench.sh
 
-storm-bench-deb12-fixed:
-	$(DEB12_BENCH) STORM_DCO_DKMS_DEB="$$(ls build/debian-pkg/dkms-debian12/openvpn-dco-dkms_*_all.deb)" \
+storm-bench-debian12-fixed:
+	$(DEBIAN12_BENCH) VM_DCO_DKMS_DEB="$$(ls $(PKG_DIR)/dkms-debian12/openvpn-dco-dkms_*_all.deb)" \
 		$(STORM_MK_DIR)/bench.sh
 
 # the reproduction of doc/ovpn-dco-float.md (exit 3: not reproduced)
 storm-float:
 	STORM_AUTO_GUEST=1 $(STORM_MK_DIR)/storm.sh run fork float 2 1
-
-storm-lint:
-	shellcheck $(STORM_MK_DIR)/*.sh

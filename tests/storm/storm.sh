@@ -2,13 +2,13 @@
 # Deletion-storm scenarios against an openvpn DCO server running in the guest.
 #
 #   storm.sh run BUILD SCENARIO [N] [K]
-#     BUILD     fork | stock | upstream-2.6 | deb12 | deb13 | debian | /path/to/openvpn
+#     BUILD     fork | stock | upstream-2.6 | debian12 | debian13 | debian-archive | /path/to/openvpn
 #               (upstream-2.6: the series up to the backport of 7791f535,
 #               i.e. what upstream's own 2.6 branch has; 'make build-upstream26')
-#               (deb12, deb13: the openvpn package from 'make deb12' or
-#               'make deb13', installed with dpkg in the guest of its
-#               release; debian: Debian's own openvpn package of the
-#               guest's release as the image has it; see debpkg.sh)
+#               (debian12, debian13: the openvpn package from 'make debian12' or
+#               'make debian13', installed with dpkg in the guest of its
+#               release; debian-archive: Debian's own openvpn package of the
+#               guest's release as the image has it; see guest-openvpn.sh)
 #     SCENARIO  storm       UDP; N clients, CPU load, drop inbound VPN UDP,
 #                           wait past the keepalive timeout, count, un-drop,
 #                           all reconnect; K storms on one server process
@@ -41,7 +41,7 @@
 #       storms.jsonl (one JSON object per storm), samples.csv (management
 #       poll: time,nclients,status_clients), kpeers.log (guest: time peers),
 #       events.csv (time,event), server.log, clients/.
-#   The guest must be up (guest.sh up) unless STORM_AUTO_GUEST=1.
+#   The guest must be up (tests/vm/vm.sh up) unless STORM_AUTO_GUEST=1.
 #
 # Tunables (env): STORM_KEEPALIVE="10 30" (server-side timeout is 2x the
 # second number), STORM_GRACE=30 (s past the expected expiry to wait for 0),
@@ -76,7 +76,7 @@ case $BUILD in
     fork) BIN=$FORK_OPENVPN ;;
     stock) BIN=$STOCK_OPENVPN ;;
     upstream-2.6) BIN=$UPSTREAM26_OPENVPN ;;
-    deb12 | deb13 | debian) BIN="" ;;
+    debian12 | debian13 | debian-archive) BIN="" ;;
     *) BIN=$BUILD; BUILD=$(basename "$(dirname "$BIN")") ;;
 esac
 BUILD_LABEL=${STORM_BUILD_LABEL:-$BUILD}
@@ -87,7 +87,7 @@ PROTO=udp
 [[ $SCENARIO == tcp* ]] && PROTO=tcp
 OUT=${STORM_OUT:-$PWD/storm-results/$BUILD_LABEL-$SCENARIO-$N}
 rm -rf "$OUT"
-mkdir -p "$OUT/clients" "$STORM_RUN"
+mkdir -p "$OUT/clients" "$VM_RUN"
 ssh_setup
 
 STARTED_GUEST=0
@@ -113,11 +113,11 @@ cleanup() {
         gssh "dmesg" >"$OUT/dmesg.log" 2>/dev/null
     fi
     # what the guest kernel said: oopses, BUGs, warnings, hung tasks
-    cp "$STORM_RUN/console.log" "$OUT/console.log" 2>/dev/null
+    cp "$VM_RUN/console.log" "$OUT/console.log" 2>/dev/null
     cat "$OUT/dmesg.log" "$OUT/console.log" 2>/dev/null |
         grep -E 'Oops|BUG:|WARNING:|blocked for more than|general protection|Kernel panic|Call Trace' >"$OUT/kernel.txt"
     log "guest kernel: $(wc -l <"$OUT/kernel.txt") oops/BUG/WARNING/hung-task lines (kernel.txt; dmesg.log, console.log)"
-    if ((STARTED_GUEST)); then "$STORM_DIR/guest.sh" down; fi
+    if ((STARTED_GUEST)); then "$VM_DIR/vm.sh" down; fi
     log "run finished (rc=$rc); results in $OUT"
     exit "$rc"
 }
@@ -130,7 +130,7 @@ event() { printf '%.3f,%s\n' "$(date +%s.%N)" "$1" >>"$OUT/events.csv"; log "$1"
 
 # ---------------------------------------------------------------- PKI ----
 pki() {
-    local d=$STORM_RUN/pki
+    local d=$VM_RUN/pki
     if [[ -f $d/ok ]]; then return; fi
     log "generating EC test PKI in $d"
     rm -rf "$d"
@@ -159,7 +159,7 @@ server_conf() {
 mode server
 tls-server
 proto ${PROTO}$([[ $PROTO == tcp ]] && echo -server)
-local $STORM_GUEST_IP
+local $VM_GUEST_IP
 port $STORM_VPN_PORT
 dev $DEV
 dev-type tun
@@ -173,7 +173,7 @@ cert $GDIR/server.crt
 key $GDIR/server.key
 dh none
 data-ciphers AES-256-GCM
-management $STORM_GUEST_IP $STORM_MGMT_PORT
+management $VM_GUEST_IP $STORM_MGMT_PORT
 status $GDIR/status.log $STATUS_IV
 status-version 2
 writepid $GDIR/server.pid
@@ -201,15 +201,15 @@ start_server() {
     gssh "sysctl -q -w net.core.rmem_default=$UDP_RMEM"
     stop_server_wait
     if [[ -z $BIN ]]; then
-        # shellcheck source=debpkg.sh
-        . "$STORM_DIR/debpkg.sh"
-        if [[ $BUILD == debian ]]; then gbin=$(guest_debian_openvpn); else gbin=$(guest_install_deb "$BUILD"); fi
+        # shellcheck source=guest-openvpn.sh
+        . "$STORM_DIR/guest-openvpn.sh"
+        if [[ $BUILD == debian-archive ]]; then gbin=$(guest_debian_openvpn); else gbin=$(guest_install_deb "$BUILD"); fi
     else
         log "installing server binary ($BIN) and config in the guest"
         gscp_to "$BIN" "$gbin"
     fi
     local f
-    for f in ca.crt server.crt server.key; do gscp_to "$STORM_RUN/pki/$f" "$GDIR/$f"; done
+    for f in ca.crt server.crt server.key; do gscp_to "$VM_RUN/pki/$f" "$GDIR/$f"; done
     server_conf >"$OUT/server.conf"
     gscp_to "$OUT/server.conf" "$GDIR/server.conf"
     gssh "ulimit -n 65536; $gbin --config $GDIR/server.conf --daemon storm-server" ||
@@ -227,7 +227,7 @@ start_server() {
     KPEERS_PID=$(gssh "nohup dco_peers --loop $DEV 1 >$GDIR/kpeers.log 2>/dev/null </dev/null & echo \$!")
     local extra=()
     if [[ $SCENARIO == storm-poll ]]; then extra=(--status --bytecount 1); fi
-    ip netns exec "$STORM_NS" "$PY" "$STORM_DIR/mgmt.py" "$STORM_GUEST_IP" "$STORM_MGMT_PORT" "$OUT/samples.csv" \
+    ip netns exec "$VM_NS" "$PY" "$STORM_DIR/mgmt.py" "$VM_GUEST_IP" "$STORM_MGMT_PORT" "$OUT/samples.csv" \
         --interval 1 "${extra[@]}" >/dev/null 2>>"$OUT/mgmt.err" </dev/null &
     POLLER_PID=$!
 }
@@ -248,7 +248,7 @@ rejections_total() { gssh "grep -c '$REJECT_PAT' $GDIR/server.log; true" 2>/dev/
 start_client() {
     local i=$1 src=()
     if [[ $SCENARIO == mixed ]] && ((i < N / 2)); then
-        src=(--local "$STORM_HOST_IP2" --lport 0)
+        src=(--local "$VM_HOST_IP2" --lport 0)
     else
         src=(--nobind)
     fi
@@ -257,9 +257,9 @@ start_client() {
     # under a reconnect surge must not give up and retry from a new port while
     # the server still holds its half-open instance, or that duplicate would
     # count against max-clients and look like a leak.
-    ip netns exec "$STORM_NS" "$CLIENT_OPENVPN" --client --dev null --disable-dco --ifconfig-noexec --route-noexec \
-        --proto "$PROTO" --remote "$STORM_GUEST_IP" "$STORM_VPN_PORT" "${src[@]}" \
-        --ca "$STORM_RUN/pki/ca.crt" --cert "$STORM_RUN/pki/client.crt" --key "$STORM_RUN/pki/client.key" \
+    ip netns exec "$VM_NS" "$CLIENT_OPENVPN" --client --dev null --disable-dco --ifconfig-noexec --route-noexec \
+        --proto "$PROTO" --remote "$VM_GUEST_IP" "$STORM_VPN_PORT" "${src[@]}" \
+        --ca "$VM_RUN/pki/ca.crt" --cert "$VM_RUN/pki/client.crt" --key "$VM_RUN/pki/client.key" \
         --remote-cert-tls server --data-ciphers AES-256-GCM \
         --hand-window 90 --connect-retry 1 5 --explicit-exit-notify 1 \
         --verb 2 --log "$OUT/clients/c$i.log" >/dev/null 2>&1 </dev/null &
@@ -424,15 +424,15 @@ float_check() {
     before=$(gssh "dco_peers --peers $DEV") || die "dco_peers --peers $DEV failed in the guest"
     printf '%s\n' "$before" >"$OUT/float-before.txt"
     read -r victim vaddr <<<"$before"
-    [[ -n $victim && $vaddr == "$STORM_HOST_IP:"* ]] || die "no kernel peer at $STORM_HOST_IP to forge for: $before"
+    [[ -n $victim && $vaddr == "$VM_HOST_IP:"* ]] || die "no kernel peer at $VM_HOST_IP to forge for: $before"
     fport=$(in_ns "$PY" -c '
 import os, socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 0))
 s.sendto(bytes([9 << 3]) + int(sys.argv[2]).to_bytes(3, "big") + os.urandom(32), (sys.argv[3], int(sys.argv[4])))
-print(s.getsockname()[1])' "$STORM_HOST_IP2" "$victim" "$STORM_GUEST_IP" "$STORM_VPN_PORT") ||
+print(s.getsockname()[1])' "$VM_HOST_IP2" "$victim" "$VM_GUEST_IP" "$STORM_VPN_PORT") ||
         die "could not send the forged datagram"
-    event "float: forged P_DATA_V2 for peer-id $victim (at $vaddr) sent from $STORM_HOST_IP2:$fport"
+    event "float: forged P_DATA_V2 for peer-id $victim (at $vaddr) sent from $VM_HOST_IP2:$fport"
     sleep 1
     now=$(float_addr "$victim")
     gssh "dco_peers --peers $DEV" >"$OUT/float-after.txt" 2>&1 || true
@@ -445,7 +445,7 @@ print(s.getsockname()[1])' "$STORM_HOST_IP2" "$victim" "$STORM_GUEST_IP" "$STORM
     done
     event "float: peer $victim at ${back:-nothing} after $((SECONDS - t0)) s more (the client's keepalive is ${KA_PING}s)"
     decrypt=$(gssh "dmesg | grep -c 'error during decryption for peer $victim'; true" 2>/dev/null || echo -1)
-    if [[ $now == "$STORM_HOST_IP2:$fport" ]]; then
+    if [[ $now == "$VM_HOST_IP2:$fport" ]]; then
         res="reproduced: one forged datagram moved peer $victim from $vaddr to $now before authentication ($decrypt decryption errors logged for it)"
         rc=0
     else
@@ -454,7 +454,7 @@ print(s.getsockname()[1])' "$STORM_HOST_IP2" "$victim" "$STORM_GUEST_IP" "$STORM
     fi
     event "float: $res"
     printf '{"build":"%s","victim":%s,"victim_addr":"%s","forger":"%s:%s","after_forgery":"%s","after_keepalive":"%s","decrypt_errors":%s,"reproduced":%s}\n' \
-        "$BUILD_LABEL" "$victim" "$vaddr" "$STORM_HOST_IP2" "$fport" "$now" "$back" "$decrypt" \
+        "$BUILD_LABEL" "$victim" "$vaddr" "$VM_HOST_IP2" "$fport" "$now" "$back" "$decrypt" \
         "$([[ $rc == 0 ]] && echo true || echo false)" >"$OUT/float.json"
     return "$rc"
 }
@@ -467,7 +467,7 @@ one_storm() {
     case $SCENARIO in
         overrun | sighup | sigterm) ;; # the server is stopped: CPU load adds nothing
         *)
-            STRESS_PID=$(gssh "nohup stress-ng --cpu $STORM_GUEST_CPUS --timeout $((SERVER_TIMEOUT + GRACE + 20))s >/dev/null 2>&1 </dev/null & echo \$!")
+            STRESS_PID=$(gssh "nohup stress-ng --cpu $VM_CPUS --timeout $((SERVER_TIMEOUT + GRACE + 20))s >/dev/null 2>&1 </dev/null & echo \$!")
             event "storm $s: stress-ng cpu load in guest (pid $STRESS_PID)"
             sleep 3
             ;;
@@ -482,9 +482,9 @@ one_storm() {
             event "storm $s: inbound VPN UDP dropped; expected last expiry +${SERVER_TIMEOUT}s"
             ;;
         mixed)
-            nft_drop "ip saddr $STORM_HOST_IP2 udp dport $STORM_VPN_PORT"
+            nft_drop "ip saddr $VM_HOST_IP2 udp dport $STORM_VPN_PORT"
             T_DROP=$(date +%s.%N); T_EXP=$(awk -v a="$T_DROP" -v b="$SERVER_TIMEOUT" 'BEGIN{printf "%.3f", a+b}')
-            event "storm $s: inbound VPN UDP from half the clients ($STORM_HOST_IP2) dropped"
+            event "storm $s: inbound VPN UDP from half the clients ($VM_HOST_IP2) dropped"
             ;;
         tcp)
             T_DROP=$(date +%s.%N); T_EXP=$T_DROP
@@ -601,14 +601,19 @@ one_storm() {
 }
 
 # ----------------------------------------------------------------- main ----
+"$STORM_REPO/contrib/install-deps" storm >&2
 if [[ $(guest_alive) != 1 ]]; then
     if [[ ${STORM_AUTO_GUEST:-0} == 1 ]]; then
         STARTED_GUEST=1
-        "$STORM_DIR/guest.sh" up
+        "$VM_DIR/vm.sh" up
     else
-        die "guest not running: tests/storm/guest.sh up (or STORM_AUTO_GUEST=1)"
+        die "guest not running: tests/vm/vm.sh up (or STORM_AUTO_GUEST=1)"
     fi
 fi
+# the rig's kernel-side counter and flooder (the guest image is the same
+# for every user of tests/vm/)
+gscp_to "$STORM_DIR/dco_peers.py" /usr/local/bin/dco_peers
+gssh 'chmod +x /usr/local/bin/dco_peers'
 pki
 start_server
 : >"$OUT/events.csv"

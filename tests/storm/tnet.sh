@@ -16,11 +16,11 @@
 #
 # Boots the guest if none is running (and stops it again afterwards).  The
 # IPv6 cases need the guest's IPv6 stack, so the guest is booted with
-# STORM_GUEST_IPV6=1 (no ipv6.disable=1 on its kernel command line); a
+# VM_IPV6=1 (no ipv6.disable=1 on its kernel command line); a
 # guest that is already running without it is refused with a message.
 #
 # Env: FORK_OPENVPN (see lib.sh), TNET_BUILD (the build tree; default: the
-#      one FORK_OPENVPN is in), plus lib.sh's STORM_NS, STORM_RUN, ...
+#      one FORK_OPENVPN is in), plus lib.sh's VM_NS, VM_RUN, ...
 #
 # Proof that it can fail (not part of the default path): TNET_BREAK=1
 # runs a copy of t_net.sh whose iproute2 reference for case 1 sets MTU 1280
@@ -73,15 +73,15 @@ storm_exit_hook() {
     rm -rf "$STAGE"
     log "tnet finished in $((SECONDS - T0)) s (rc=$1)"
 }
-# The guest's stack is needed for t_net.sh's IPv6 cases (guest.sh).
-export STORM_GUEST_IPV6=1
+# The guest's stack is needed for t_net.sh's IPv6 cases (tests/vm/vm.sh).
+export VM_IPV6=1
 storm_guest_for_script
 ssh_setup
 
 # The guest's IPv6 stack must exist: t_net.sh adds v6 addresses and routes.
 if ! gssh 'test -d /proc/sys/net/ipv6'; then
     die "the running guest has no IPv6 stack (booted with ipv6.disable=1); t_net.sh needs it." \
-        "Stop it ('$STORM_DIR/guest.sh down') and rerun: this script boots it with STORM_GUEST_IPV6=1"
+        "Stop it ('$VM_DIR/vm.sh down') and rerun: this script boots it with VM_IPV6=1"
 fi
 
 # upstream's layout: t_net.sh runs in tests/ with top_builddir=..

@@ -1,14 +1,14 @@
 # shellcheck shell=bash
 # The storm server from a Debian package, installed in the guest: what
-# users install is what the storm tests.  Sourced by storm.sh (BUILD deb12,
-# deb13 or debian), after lib.sh and ssh_setup; not executable on its own.
+# users install is what the storm tests.  Sourced by storm.sh (BUILD debian12,
+# debian13 or debian-archive), after lib.sh and ssh_setup; not executable on its own.
 #
-#   gbin=$(guest_install_deb deb12|deb13)
+#   gbin=$(guest_install_deb debian12|debian13)
 #
-# finds build/debian-pkg/debian1N/openvpn_<version>_amd64.deb, the package
-# 'make deb12' or 'make deb13' builds (env STORM_DEB_DIR overrides the
-# directory), for the release of the guest it runs in (deb12 in the
-# Debian 12 guest, STORM_GUEST_FLAVOR=bookworm; deb13 in the Debian 13
+# finds $PKG_DIR/debian1N/ (build/debian-pkg/),openvpn_<version>_amd64.deb, the package
+# 'make debian12' or 'make debian13' builds (env STORM_DEB_DIR overrides the
+# directory), for the release of the guest it runs in (debian12 in the
+# Debian 12 guest, VM_RELEASE=debian12; debian13 in the Debian 13
 # one), copies it into the guest, installs it with dpkg -i over the
 # guest's own Debian openvpn (same dependencies, already in the image: the
 # guest has no archive access), checks that dpkg reports exactly the
@@ -26,13 +26,13 @@
 deb_flavor() {
     local want
     case $1 in
-        deb12) want=bookworm ;;
-        deb13) want=trixie ;;
-        *) die "no Debian package build '$1' (deb12 or deb13)" ;;
+        debian12) want=bookworm ;;
+        debian13) want=trixie ;;
+        *) die "no Debian package build '$1' (debian12 or debian13)" ;;
     esac
     [[ $GUEST_SUITE == "$want" ]] ||
-        die "BUILD $1 needs the $want guest, this is the $GUEST_SUITE one (STORM_GUEST_FLAVOR=$want)"
-    printf 'debian%s\n' "${1#deb}"
+        die "BUILD $1 needs the $want guest, this is the $GUEST_SUITE one (VM_RELEASE=$1)"
+    printf "%s\n" "$1"
 }
 
 # deb_package BUILD: print the path of the one openvpn_*_amd64.deb in the
@@ -40,7 +40,7 @@ deb_flavor() {
 deb_package() {
     local debs=() f flavor dir
     flavor=$(deb_flavor "$1") || exit 1
-    dir=${STORM_DEB_DIR:-$STORM_REPO/build/debian-pkg/$flavor}
+    dir=${STORM_DEB_DIR:-$PKG_DIR/$flavor}
     [[ -d $dir ]] ||
         die "no $flavor packages: $dir does not exist (run 'make $1', or set STORM_DEB_DIR)"
     for f in "$dir"/openvpn_*_amd64.deb; do
@@ -65,7 +65,7 @@ guest_install_deb() {
     [[ $ver == *+dcofork* ]] || die "$deb has version $ver, not a +dcoforkN version of this fork"
     log "installing the $GUEST_SUITE package ${deb##*/} ($ver) in the guest with dpkg -i"
     gssh "rm -rf $gdeb && mkdir -p $gdeb" || die "cannot reach the guest"
-    # Debian's binary is kept first, for BUILD debian later in this boot
+    # Debian's binary is kept first, for BUILD debian-archive later in this boot
     gssh "[ -e $DEBIAN_OPENVPN_COPY ] || [ \"\$(dpkg-query -W -f='\${Version}' openvpn)\" != '$GUEST_OPENVPN' ] ||
         { mkdir -p ${DEBIAN_OPENVPN_COPY%/*} && cp -p /usr/sbin/openvpn $DEBIAN_OPENVPN_COPY; }" ||
         die "cannot keep Debian's /usr/sbin/openvpn in the guest"

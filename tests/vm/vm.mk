@@ -1,0 +1,13 @@
+# Make targets of the fork's qemu guest (tests/vm/README.md).  Included by
+# the top-level Makefile; VM_RELEASE=debian12 picks Debian 12's guest.
+
+.PHONY: vm-guest vm-up vm-down
+
+vm-guest:
+	tests/vm/vm.sh build
+
+vm-up:
+	tests/vm/vm.sh up
+
+vm-down:
+	tests/vm/vm.sh down
