@@ -111,7 +111,7 @@ lint:
 
 # Every test.  One step after the other, except where bg-start-X starts
 # step X in the background and bg-wait-X waits for it and shows its log
-# (contrib/background): the guest and the Debian 13 build chroot
+# (contrib/background): the Debian 13 guest and both build chroots
 # ('caches', mostly downloads) are built while the series is checked,
 # fuzz-ci runs beside asan-check and debian12 beside autopkgtest-vm-debian13; on
 # two cores each of these steps leaves one idle.  The full 'make check'

@@ -5,7 +5,7 @@
 #
 #   gbin=$(guest_install_deb debian12|debian13)
 #
-# finds $PKG_DIR/debian1N/ (build/debian-pkg/),openvpn_<version>_amd64.deb, the package
+# finds $PKG_DIR/debian1N/openvpn_<version>_amd64.deb (PKG_DIR: contrib/lib.sh), the package
 # 'make debian12' or 'make debian13' builds (env STORM_DEB_DIR overrides the
 # directory), for the release of the guest it runs in (debian12 in the
 # Debian 12 guest, VM_RELEASE=debian12; debian13 in the Debian 13
@@ -21,15 +21,12 @@
 # is Debian's own package as the guest image has it (GUEST_OPENVPN of the
 # pin file: 2.6.14-0+deb12u2 or 2.6.14-1+deb13u3), checked with dpkg-query.
 
-# deb_flavor BUILD: the Debian flavor a package build is for, checked
-# against the guest's release.
+# deb_flavor BUILD: the Debian flavor a package build is for (its suite
+# from sources.lock, debian_suite), checked against the guest's release.
 deb_flavor() {
     local want
-    case $1 in
-        debian12) want=bookworm ;;
-        debian13) want=trixie ;;
-        *) die "no Debian package build '$1' (debian12 or debian13)" ;;
-    esac
+    want=$(debian_suite "$1")
+    [[ -n $want ]] || die "no Debian package build '$1' (debian12 or debian13)"
     [[ $GUEST_SUITE == "$want" ]] ||
         die "BUILD $1 needs the $want guest, this is the $GUEST_SUITE one (VM_RELEASE=$1)"
     printf "%s\n" "$1"

@@ -119,14 +119,17 @@ def add_delayed_exits(rows, d):
                 parts = ln.split(" ", 3)
                 if len(parts) < 4:
                     continue
+                peer, text = parts[2], parts[3]
+                arm = text.startswith("Delayed exit in ")
+                if not arm and not text.startswith("SIGTERM[soft,delayed-exit] received, client-instance exiting"):
+                    continue
                 try:
                     t = calendar.timegm(time.strptime(parts[0] + " " + parts[1], "%Y-%m-%d %H:%M:%S"))
                 except ValueError:
                     continue
-                peer, text = parts[2], parts[3]
-                if text.startswith("Delayed exit in "):
+                if arm:
                     armed.setdefault(peer, []).append((t, int(text.split()[3])))
-                elif text.startswith("SIGTERM[soft,delayed-exit] received, client-instance exiting"):
+                else:
                     fired.setdefault(peer, []).append(t)
     path = os.path.join(d, "events.csv")
     if os.path.exists(path):
