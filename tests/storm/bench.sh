@@ -51,6 +51,13 @@ bench_run() { # build scenario n k
     i=$((i + 1))
     log "bench run $i/$total: $1 $2 N=$3 K=$4 ($((SECONDS - T0)) s elapsed)"
     local d="$RES/$1-$2-$3"
+    # a guest that panicked in the run before (the TCG race, doc/storm.md)
+    # would fail every run after it
+    if ! "$VM_DIR/vm.sh" ssh true 2>/dev/null; then
+        log "the guest does not answer (console: $VM_RUN/console.log); booting it again"
+        "$VM_DIR/vm.sh" down
+        "$VM_DIR/vm.sh" up
+    fi
     STORM_OUT=$d "$STORM_DIR/storm.sh" run "$1" "$2" "$3" "$4" 2>&1 | tee "$RES/$1-$2-$3.log" >&2 ||
         log "run $1 $2 exited non-zero (kept its partial results)"
     runs+=("$d")
