@@ -8,7 +8,8 @@
 # The .changes file of each flavor's package as debian12/debian13 name it
 # (<pinned Debian version>+dcofork<release>): the file the autopkgtest
 # targets need; they build it first only when it is not there.
-PKG_DIR ?= build/debian-pkg
+# PKG_DIR has one default, contrib/lib.sh's (under BUILD_DIR)
+PKG_DIR ?= $(shell bash -c '. contrib/lib.sh && printf %s "$$PKG_DIR"')
 PKG_ARCH := $(shell dpkg --print-architecture)
 FORK_RELEASE := $(shell awk '$$1 == "release" { print $$2 }' debian-fork/release)
 pkg_changes = $(PKG_DIR)/$(1)/openvpn_$(shell awk -v f=$(1) '$$1 == "version" && $$2 == f { print $$3 }' sources.lock)+dcofork$(FORK_RELEASE)_$(PKG_ARCH).changes

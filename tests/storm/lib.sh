@@ -57,6 +57,7 @@ storm_guest_for_script() {
     [[ -n $GUEST_DCO_DKMS ]] ||
         die "the storm scripts need a guest with ovpn-dco; the $VM_RELEASE guest has none (GUEST_DCO_DKMS)"
     "$STORM_REPO/contrib/install-deps" storm >&2
+    export STORM_DEPS_INSTALLED=1 # the storm.sh runs of this script need not check again
     STORM_STARTED_GUEST=0
     trap storm_script_exit EXIT
     trap 'exit 130' INT TERM

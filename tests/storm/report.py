@@ -16,6 +16,7 @@ the server alive, without a death or a missing overrun in its outcome; a
 "sigterm" storm must end with a clean exit.
 """
 import calendar
+import functools
 import json
 import os
 import sys
@@ -58,10 +59,11 @@ def read_rows(d):
     return rows
 
 
+@functools.lru_cache(maxsize=None)  # add_drain() and plot() read the same files
 def read_series(path, sep):
     out = []
     if not os.path.exists(path):
-        return out
+        return ()
     with open(path) as f:
         for ln in f:
             parts = ln.strip().split(sep)
@@ -70,7 +72,7 @@ def read_series(path, sep):
                     out.append((float(parts[0]), int(parts[1])))
                 except ValueError:
                     pass
-    return out
+    return tuple(out)
 
 
 def add_drain(rows, d):

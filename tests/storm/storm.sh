@@ -65,6 +65,22 @@ FLOOD=${STORM_FLOOD:-3000}
 UDP_RMEM=${STORM_UDP_RMEM:-4194304}
 FLOOD_DEV=ovpnflood       # foreign ovpn-dco interface no openvpn uses
 
+# What one storm of each scenario does (one_storm): whether the guest's
+# CPU is loaded meanwhile (stress-ng; not while the server is stopped),
+# the trigger (trigger_*: it sets T_DROP, T_EXP, the moment the reap time
+# counts from, T_FROM, and how many instances must remain, LEFT) and how
+# the clients come back (restore_*).  float has no storm.
+declare -A PLAN=(
+    [storm]="stress drop_all undrop"
+    [storm-poll]="stress drop_all undrop"
+    [mixed]="stress drop_half undrop"
+    [tcp]="stress kill_all restart"
+    [tcp-setup]="stress kill_churn restart"
+    [overrun]="- queue undrop"
+    [sighup]="- queue undrop"
+    [sigterm]="- queue -"
+)
+
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
 
 [[ ${1:-} == run ]] || usage
@@ -80,7 +96,7 @@ case $BUILD in
     *) BIN=$BUILD; BUILD=$(basename "$(dirname "$BIN")") ;;
 esac
 BUILD_LABEL=${STORM_BUILD_LABEL:-$BUILD}
-case $SCENARIO in storm | storm-poll | tcp | mixed | overrun | sighup | sigterm | tcp-setup | float) ;; *) usage ;; esac
+[[ -n ${PLAN[$SCENARIO]:-} || $SCENARIO == float ]] || usage
 [[ -z $BIN || -x $BIN ]] || die "openvpn binary for '$BUILD' not found: $BIN (set FORK_OPENVPN/STOCK_OPENVPN)"
 [[ -x $CLIENT_OPENVPN ]] || die "client openvpn not found: $CLIENT_OPENVPN (set CLIENT_OPENVPN)"
 PROTO=udp
@@ -360,10 +376,52 @@ churn_clients() { # from to
     while ((${#DUE[@]})); do sleep 0.1; kill_due; done
 }
 
+# Triggers: each sets T_DROP (the trigger), T_EXP (the expected last
+# expiry, or the end of the trigger), T_FROM (where the reap time counts
+# from: the trigger, or its end where that is a known moment) and LEFT.
+at_plus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a + b }'; }
+trigger_drop_all() {
+    nft_drop "udp dport $STORM_VPN_PORT"
+    T_DROP=$(date +%s.%N) T_FROM=$T_DROP
+    T_EXP=$(at_plus "$T_DROP" "$SERVER_TIMEOUT")
+    event "storm $1: inbound VPN UDP dropped; expected last expiry +${SERVER_TIMEOUT}s"
+}
+# mixed: half the clients expire while the other half is restarted
+# (explicit exit notify + reconnect) around the expiry time.
+trigger_drop_half() {
+    local hi=$((N / 2)) t0
+    nft_drop "ip saddr $VM_HOST_IP2 udp dport $STORM_VPN_PORT"
+    T_DROP=$(date +%s.%N) T_FROM=$T_DROP LEFT=$((N - N / 2))
+    T_EXP=$(at_plus "$T_DROP" "$SERVER_TIMEOUT")
+    event "storm $1: inbound VPN UDP from half the clients ($VM_HOST_IP2) dropped"
+    sleep $((SERVER_TIMEOUT - 12))
+    event "storm $1: restarting the other half (SIGTERM with exit-notify, new process) while the first half expires"
+    kill_clients "$hi" "$N" TERM
+    # Their exit notifications close the old instances within a few
+    # seconds; new ones before that would only measure max-clients
+    # against instances that are on their way out.
+    t0=$SECONDS
+    while (($(nclients) > hi && SECONDS - t0 < 10)); do sleep 0.5; done
+    start_clients "$hi" "$N"
+    event "storm $1: other half restarted ($(nclients) instances when they started)"
+}
+trigger_kill_all() {
+    T_DROP=$(date +%s.%N) T_EXP=$T_DROP T_FROM=$T_DROP
+    kill_clients 0 "$N" KILL
+    event "storm $1: all $N TCP clients killed at once"
+}
+trigger_kill_churn() {
+    T_DROP=$(date +%s.%N)
+    kill_clients 0 "$N" KILL
+    event "storm $1: all $N TCP clients killed; $N more each killed 0.1-3 s into its setup"
+    churn_clients "$N" $((2 * N))
+    T_EXP=$(date +%s.%N) T_FROM=$T_EXP
+    event "storm $1: setup churn done"
+}
 # overrun/sighup/sigterm: stop the server, let every peer expire while it
 # cannot read (their DEL_PEERs queue up on its netlink socket, or are
 # dropped once the queue is full), then let it continue.
-queue_storm() {
+trigger_queue() {
     local s=$1 t0 sig=""
     gssh "kill -STOP $SERVER_PID" || die "cannot stop the server"
     event "storm $s: server stopped (SIGSTOP)"
@@ -387,8 +445,21 @@ queue_storm() {
     esac
     if [[ -n $sig ]]; then gssh "kill -$sig $SERVER_PID"; fi
     gssh "kill -CONT $SERVER_PID"
-    T_EXP=$(date +%s.%N)
+    T_EXP=$(date +%s.%N) T_FROM=$T_EXP
     event "storm $s: server continued (SIGCONT${sig:+ after SIG$sig})"
+}
+
+# How the clients come back.  Rejections count from here where the
+# clients are restarted: the setup churn of tcp-setup exceeds max-clients
+# on purpose, and nobody connects between killing them and now otherwise.
+restore_undrop() {
+    gssh "nft delete table inet storm" || die "nft un-drop failed"
+    event "storm $1: un-dropped"
+}
+restore_restart() {
+    REJ0=$(rejections_total)
+    start_clients 0 "$N"
+    event "storm $1: $N clients restarted"
 }
 
 # sigterm: the server must exit by itself, without an assertion.
@@ -460,118 +531,54 @@ print(s.getsockname()[1])' "$VM_HOST_IP2" "$victim" "$VM_GUEST_IP" "$STORM_VPN_P
 }
 
 one_storm() {
-    local s=$1 expect_left=0 hi=$N now kp_after stale t_zero secs inst kp stf rej0 rej alive reconn outcome cpu0 cpu1 cpu
-    T_DROP=0 T_EXP=0 DROPS=""
-    if [[ $SCENARIO == mixed ]]; then hi=$((N / 2)); expect_left=$((N - N / 2)); fi
+    local s=$1 load trigger restore now kp_after stale t_zero secs inst kp stf rej alive reconn outcome cpu0 cpu1 cpu t1
+    read -r load trigger restore <<<"${PLAN[$SCENARIO]}"
+    T_DROP=0 T_EXP=0 T_FROM=0 LEFT=0 DROPS=""
     log "=== storm $s/$K ($BUILD_LABEL, $SCENARIO, N=$N) ==="
-    case $SCENARIO in
-        overrun | sighup | sigterm) ;; # the server is stopped: CPU load adds nothing
-        *)
-            STRESS_PID=$(gssh "nohup stress-ng --cpu $VM_CPUS --timeout $((SERVER_TIMEOUT + GRACE + 20))s >/dev/null 2>&1 </dev/null & echo \$!")
-            event "storm $s: stress-ng cpu load in guest (pid $STRESS_PID)"
-            sleep 3
-            ;;
-    esac
-    rej0=$(rejections_total)
+    if [[ $load == stress ]]; then
+        STRESS_PID=$(gssh "nohup stress-ng --cpu $VM_CPUS --timeout $((SERVER_TIMEOUT + GRACE + 20))s >/dev/null 2>&1 </dev/null & echo \$!")
+        event "storm $s: stress-ng cpu load in guest (pid $STRESS_PID)"
+        sleep 3
+    fi
+    REJ0=$(rejections_total)
     UDPERR0=$(udp_rcvbuf_errors)
     cpu0=$(server_cpu)
-    case $SCENARIO in
-        storm | storm-poll)
-            nft_drop "udp dport $STORM_VPN_PORT"
-            T_DROP=$(date +%s.%N); T_EXP=$(awk -v a="$T_DROP" -v b="$SERVER_TIMEOUT" 'BEGIN{printf "%.3f", a+b}')
-            event "storm $s: inbound VPN UDP dropped; expected last expiry +${SERVER_TIMEOUT}s"
-            ;;
-        mixed)
-            nft_drop "ip saddr $VM_HOST_IP2 udp dport $STORM_VPN_PORT"
-            T_DROP=$(date +%s.%N); T_EXP=$(awk -v a="$T_DROP" -v b="$SERVER_TIMEOUT" 'BEGIN{printf "%.3f", a+b}')
-            event "storm $s: inbound VPN UDP from half the clients ($VM_HOST_IP2) dropped"
-            ;;
-        tcp)
-            T_DROP=$(date +%s.%N); T_EXP=$T_DROP
-            kill_clients 0 "$N" KILL
-            event "storm $s: all $N TCP clients killed at once"
-            ;;
-        tcp-setup)
-            T_DROP=$(date +%s.%N)
-            kill_clients 0 "$N" KILL
-            event "storm $s: all $N TCP clients killed; $N more each killed 0.1-3 s into its setup"
-            churn_clients "$N" $((2 * N))
-            T_EXP=$(date +%s.%N)
-            event "storm $s: setup churn done"
-            ;;
-        overrun | sighup | sigterm)
-            queue_storm "$s"
-            ;;
-    esac
+    "trigger_$trigger" "$s"
     if [[ $SCENARIO == sigterm ]]; then
         sigterm_result "$s"
         return 1 # the server is gone: no further storm
     fi
-    if [[ $SCENARIO == mixed ]]; then
-        # While the dropped half expires, restart the other half (explicit
-        # exit notify + reconnect) in waves around the expiry time.
-        sleep $((SERVER_TIMEOUT - 12))
-        event "storm $s: restarting the other half (SIGTERM with exit-notify, new process) while the first half expires"
-        kill_clients "$hi" "$N" TERM
-        # Their exit notifications close the old instances within a few
-        # seconds; new ones before that would only measure max-clients
-        # against instances that are on their way out.
-        local t0=$SECONDS
-        while (($(nclients) > hi && SECONDS - t0 < 10)); do sleep 0.5; done
-        start_clients "$hi" "$N"
-        event "storm $s: other half restarted ($(nclients) instances when they started)"
-    fi
-    # Wait until the instance count reaches what must remain, or expiry+grace.
+    # Wait until the instance count reaches what must remain, or expiry +
+    # grace.  Where some must remain (mixed), always the latter: the
+    # restarted half's old sessions can expire in the kernel just then
+    # too, and the server reaps them a second or two behind it, so it
+    # samples again until both agree; a difference that closes within
+    # 20 s is that lag, a lost DEL_PEER never closes.
     while :; do
         now=$(date +%s)
-        if [[ $(nclients) == "$expect_left" ]] && awk -v n="$now" -v e="$T_EXP" 'BEGIN{exit !(n >= e - 5)}'; then
-            [[ $SCENARIO == mixed ]] || break
-        fi
+        if ((LEFT == 0)) && [[ $(nclients) == 0 ]] && awk -v n="$now" -v e="$T_EXP" 'BEGIN{exit !(n >= e - 5)}'; then break; fi
         if awk -v n="$now" -v e="$T_EXP" -v g="$GRACE" 'BEGIN{exit !(n >= e + g)}'; then break; fi
         sleep 1
     done
-    [[ $SCENARIO == mixed ]] && sleep 5
+    ((LEFT == 0)) || sleep 5
     sleep $((STATUS_IV + 1)) # let the status file catch up
-    # In mixed, the restarted half's old sessions can expire in the kernel
-    # just now too, and the server reaps them a second or two behind it: a
-    # difference that closes within 20 s is that lag, a lost DEL_PEER never
-    # closes.  mixed samples again until both agree.
-    local t1=$SECONDS
+    t1=$SECONDS
     while :; do
         inst=$(nclients); inst=${inst:--1}; kp=$(kpeers)
-        if [[ $SCENARIO != mixed ]] || ((inst == kp || SECONDS - t1 >= 20)); then break; fi
+        if ((LEFT == 0 || inst == kp || SECONDS - t1 >= 20)); then break; fi
         sleep 2
     done
     stf=$(status_file_clients)
-    # Storms that end at a known moment (SIGCONT, end of the setup churn)
-    # count from there, the others from the trigger.
-    case $SCENARIO in
-        overrun | sighup | tcp-setup) t_zero=$(first_time_at_most "$T_EXP" "$expect_left") ;;
-        *) t_zero=$(first_time_at_most "$T_DROP" "$expect_left") ;;
-    esac
-    if [[ -n $t_zero ]]; then
-        secs=$(awk -v z="$t_zero" -v e="$T_EXP" 'BEGIN{printf "%.1f", z-e}')
-    else
-        secs=null
-    fi
+    t_zero=$(first_time_at_most "$T_FROM" "$LEFT")
+    secs=null
+    if [[ -n $t_zero ]]; then secs=$(awk -v z="$t_zero" -v e="$T_EXP" 'BEGIN{printf "%.1f", z-e}'); fi
     cpu1=$(server_cpu)
     cpu=null
     if [[ -n $cpu0 && -n $cpu1 ]]; then cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }'); fi
     event "storm $s: after expiry: instances=$inst kernel_peers=$kp status_file=$stf (to-zero: $secs s, server CPU $cpu s)"
     if [[ -n $STRESS_PID ]]; then gssh "kill $STRESS_PID 2>/dev/null; true"; fi
     STRESS_PID=""
-    [[ $SCENARIO == tcp-setup ]] && rej0=$(rejections_total)
-    # Un-drop / restart, and let everybody come back.
-    case $SCENARIO in
-        storm | storm-poll | mixed | overrun | sighup)
-            gssh "nft delete table inet storm" || die "nft un-drop failed"
-            event "storm $s: un-dropped"
-            ;;
-        tcp | tcp-setup)
-            start_clients 0 "$N"
-            event "storm $s: $N clients restarted"
-            ;;
-    esac
+    "restore_$restore" "$s"
     reconn=null
     if [[ $(server_alive) != true ]]; then
         log "  server is gone: nobody can reconnect"
@@ -580,7 +587,7 @@ one_storm() {
     fi
     sleep 2
     kp_after=$(kpeers)
-    rej=$(($(rejections_total) - rej0))
+    rej=$(($(rejections_total) - REJ0))
     alive=$(server_alive)
     outcome=$(crash_line)
     if [[ -n $outcome ]]; then
@@ -601,7 +608,7 @@ one_storm() {
 }
 
 # ----------------------------------------------------------------- main ----
-"$STORM_REPO/contrib/install-deps" storm >&2
+[[ ${STORM_DEPS_INSTALLED:-0} == 1 ]] || "$STORM_REPO/contrib/install-deps" storm >&2
 if [[ $(guest_alive) != 1 ]]; then
     if [[ ${STORM_AUTO_GUEST:-0} == 1 ]]; then
         STARTED_GUEST=1
