@@ -79,7 +79,7 @@ check-series: tree
 	$(CONTRIB)/check-series fork
 
 prove-tests: deps fetch
-	$(CONTRIB)/prove-dco-tests
+	$(CONTRIB)/prove-tests
 
 # the tree now is what patches/ holds: no reassembly for the new mtimes
 export:
