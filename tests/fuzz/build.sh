@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build a harness that links the daemon's objects against a fake ovpn-dco
-# kernel, against a commit of the assembled fork tree:
+# kernel (fake_ovpn_dco.h beside this script), against a commit of the
+# assembled fork tree:
 #   HARNESS=fuzz_dco_netlink (default): the libFuzzer harness, with clang:
 #     the daemon sources with -fsanitize=fuzzer-no-link,address,undefined,
 #     the harness with -fsanitize=fuzzer, and the seed corpus;
@@ -152,7 +153,7 @@ if grep -q resync_pending "$src/src/openvpn/dco_linux.h"; then
     defs+=(-DFUZZ_HAVE_RESYNC)
 fi
 if grep -q free_peer_ids "$src/src/openvpn/multi.h"; then
-    defs+=(-DFUZZ_HAVE_PEER_ID_FIFO -DBENCH_HAVE_PEER_ID_FIFO)
+    defs+=(-DFUZZ_HAVE_PEER_ID_FIFO)
 fi
 if grep -q 'struct dco_request' "$src/src/openvpn/dco_linux.h"; then
     defs+=(-DFUZZ_HAVE_REQUEST_SEQ)
@@ -160,7 +161,7 @@ fi
 
 step "building $harness"
 "$cc" "${compile_flags[@]}" \
-    "${defs[@]}" -DHAVE_CONFIG_H -I"$src" -I"$src/include" -I"$src/src/compat" -I"$src/src/openvpn" \
+    "${defs[@]}" -DHAVE_CONFIG_H -I"$here" -I"$src" -I"$src/include" -I"$src/src/compat" -I"$src/src/openvpn" \
     "${nl_cflags[@]}" -DPLUGIN_LIBDIR='"/usr/lib/openvpn/plugins"' \
     -c "$harness_src" -o "$fuzz_dir/$harness.o"
 "$cc" "${link_flags[@]}" -o "$fuzz_dir/$harness" \

@@ -35,7 +35,8 @@
  * real callers: status dump, management bytecount, closing an instance,
  * SET_PEER, SWAP_KEYS, DEL_KEY.
  *
- * The kernel is faked like in tests/unit_tests/openvpn/test_dco_linux.c:
+ * The kernel is faked like in tests/unit_tests/openvpn/test_dco_linux.c,
+ * by tests/fuzz/fake_ovpn_dco.h (which the reap benchmark shares):
  * nl_cb_overwrite_recv() on the DCO nl_cb hands out queued datagrams, and
  * nl_send_auto() is wrapped to answer every request (ACK, or NLMSG_DONE
  * for a dump), and poll() on a DCO socket is answered from the fake queue,
@@ -112,10 +113,14 @@
  * against the commits of the series before it */
 void dco_process_deferred(dco_context_t *dco) __attribute__((weak));
 
-#define FAKE_OVPN_FAMILY    0x22    /**< generic netlink id of "ovpn-dco-v2" */
-#define FAKE_MCAST_GROUP    7       /**< id of the "peers" multicast group */
-#define FAKE_IFINDEX        42      /**< ifindex of our DCO interface */
-#define FUZZ_DEV            "dcofuzz0"
+struct fake_dgram;
+static void defuse_fatal_errors(struct fake_dgram *d);
+static void fuzz_on_read(const struct fake_dgram *d);
+
+#define FAKE_DEV            "dcofuzz0"
+#define FAKE_ON_QUEUE(d)    defuse_fatal_errors(d)
+#define FAKE_ON_READ(d)     fuzz_on_read(d)
+#include "fake_ovpn_dco.h"
 
 #define MAX_CLIENTS         16      /**< --max-clients of the server */
 #define N_INSTANCES         8       /**< instances 0..7 exist for every input */
@@ -149,28 +154,10 @@ void dco_process_deferred(dco_context_t *dco) __attribute__((weak));
 #define FLAG_P2P            0x01
 #define FLAG_SPLIT          0x10
 
-/** One datagram as the kernel would deliver it on the netlink socket */
-struct fake_dgram
-{
-    struct fake_dgram *next;
-    size_t len;
-    unsigned char buf[];
-};
-
-struct dgram_list
-{
-    struct fake_dgram *head;
-    struct fake_dgram *tail;
-    size_t len;
-};
-
-/** State of the fake ovpn-dco kernel module */
+/** What the harness watches of the fake ovpn-dco kernel module */
 static struct
 {
-    struct dgram_list queue;    /**< datagrams waiting on the socket */
-    struct dgram_list pending;  /**< fuzz datagrams for the next request */
     int recv_depth;             /**< nl_recvmsgs() nesting */
-    int mcast_group;
     unsigned int idle_reads;
     dco_context_t *waiting;     /**< DCO context that sent the last request */
     int nomem_left;             /**< ENOMEM errors still delivered as such */
@@ -195,7 +182,7 @@ is_dco_fd_of(const struct context *c, int fd)
 }
 
 static bool
-is_dco_fd(int fd)
+fake_is_dco_fd(int fd)
 {
     return is_dco_fd_of(&top, fd) || is_dco_fd_of(&p2p, fd);
 }
@@ -205,7 +192,7 @@ is_dco_fd(int fd)
 /* ------------------------------------------------------------------------ */
 
 static void
-finding(const char *fmt, ...)
+fake_fail(const char *fmt, ...)
 {
     va_list ap;
 
@@ -241,88 +228,15 @@ __wrap_x_msg(const unsigned int flags, const char *format, ...)
     }
     if (flags & M_FATAL)
     {
-        finding("M_FATAL: %s", line);
+        fake_fail("M_FATAL: %s", line);
     }
 }
 
 void
 __wrap_assert_failed(const char *filename, int line, const char *condition)
 {
-    finding("ASSERT failed: %s:%d %s", filename, line,
-            condition ? condition : "");
-}
-
-int
-__wrap_genl_ctrl_resolve(struct nl_sock *sk, const char *name)
-{
-    (void)sk;
-    if (strcmp(name, "nlctrl") == 0)
-    {
-        return GENL_ID_CTRL;
-    }
-    if (strcmp(name, OVPN_NL_NAME) == 0)
-    {
-        return FAKE_OVPN_FAMILY;
-    }
-    return -NLE_OBJ_NOTFOUND;
-}
-
-int
-__wrap_nl_socket_add_membership(struct nl_sock *sk, int group)
-{
-    (void)sk;
-    kernel.mcast_group = group;
-    return 0;
-}
-
-int
-__wrap_net_iface_new(openvpn_net_ctx_t *ctx, const openvpn_net_iface_t *iface,
-                     const char *type, void *arg)
-{
-    (void)ctx;
-    (void)iface;
-    (void)type;
-    (void)arg;
-    return 0;
-}
-
-int
-__wrap_net_iface_del(openvpn_net_ctx_t *ctx, const openvpn_net_iface_t *iface)
-{
-    (void)ctx;
-    (void)iface;
-    return 0;
-}
-
-unsigned int __real_if_nametoindex(const char *ifname);
-
-unsigned int
-__wrap_if_nametoindex(const char *ifname)
-{
-    if (strcmp(ifname, FUZZ_DEV) == 0)
-    {
-        return FAKE_IFINDEX;
-    }
-    return __real_if_nametoindex(ifname);
-}
-
-int __real_poll(struct pollfd *fds, nfds_t nfds, int timeout);
-
-/**
- * The fake kernel's datagrams are not on the real netlink sockets: a
- * poll() for a DCO socket (ovpn_nl_msg_send() waits for its reply with
- * one, from the fork patch "dco_linux: bound the wait for a netlink reply"
- * on) is answered from the fake queue, without waiting.
- */
-int
-__wrap_poll(struct pollfd *fds, nfds_t nfds, int timeout)
-{
-    if (nfds == 1 && is_dco_fd(fds[0].fd))
-    {
-        fds[0].revents = kernel.queue.head ? POLLIN : 0;
-        return kernel.queue.head ? 1 : 0;
-    }
-    return __real_poll(fds, nfds, timeout);
+    fake_fail("ASSERT failed: %s:%d %s", filename, line,
+              condition ? condition : "");
 }
 
 int __real_nl_recvmsgs(struct nl_sock *sk, struct nl_cb *cb);
@@ -345,8 +259,8 @@ attr_payload(const struct nlattr *nla, size_t size, const char *getter)
 {
     if (fuzz.strict_nla && nla_len(nla) < (int)size)
     {
-        finding("%s() on an attribute (type %d) of %d payload bytes",
-                getter, nla_type(nla), nla_len(nla));
+        fake_fail("%s() on an attribute (type %d) of %d payload bytes",
+                  getter, nla_type(nla), nla_len(nla));
     }
     return nla_data(nla);
 }
@@ -387,71 +301,6 @@ __wrap_nla_get_u64(const struct nlattr *nla)
 /* fake kernel                                                              */
 /* ------------------------------------------------------------------------ */
 
-static void
-dgram_list_append(struct dgram_list *l, struct fake_dgram *d)
-{
-    d->next = NULL;
-    if (l->tail)
-    {
-        l->tail->next = d;
-    }
-    else
-    {
-        l->head = d;
-    }
-    l->tail = d;
-    l->len++;
-}
-
-/** Move all datagrams of \c from to the end of \c to */
-static void
-dgram_list_splice(struct dgram_list *to, struct dgram_list *from)
-{
-    while (from->head)
-    {
-        struct fake_dgram *d = from->head;
-        from->head = d->next;
-        dgram_list_append(to, d);
-    }
-    from->tail = NULL;
-    from->len = 0;
-}
-
-static void
-dgram_list_free(struct dgram_list *l)
-{
-    while (l->head)
-    {
-        struct fake_dgram *d = l->head;
-        l->head = d->next;
-        free(d);
-    }
-    l->tail = NULL;
-    l->len = 0;
-}
-
-static void defuse_fatal_errors(struct fake_dgram *d);
-
-static void
-dgram_queue_bytes(struct dgram_list *l, const void *buf, size_t len)
-{
-    if (len == 0)
-    {
-        /* recvmsg() never returns an empty netlink datagram (0 means
-         * nothing to read) */
-        return;
-    }
-    struct fake_dgram *d = malloc(sizeof(*d) + len);
-    if (!d)
-    {
-        finding("out of memory");
-    }
-    d->len = len;
-    memcpy(d->buf, buf, len);
-    defuse_fatal_errors(d);
-    dgram_list_append(l, d);
-}
-
 /**
  * ovpn_nl_recvmsgs() exits openvpn on purpose (M_ERR) when the kernel
  * reports ENODEV (interface gone), and on ENOMEM (which libnl also reports
@@ -491,14 +340,6 @@ defuse_fatal_errors(struct fake_dgram *d)
     }
 }
 
-static void
-queue_nl_msg(struct nl_msg *msg)
-{
-    struct nlmsghdr *nlh = nlmsg_hdr(msg);
-    dgram_queue_bytes(&kernel.queue, nlh, nlh->nlmsg_len);
-    nlmsg_free(msg);
-}
-
 /** A request of ours waits for its reply */
 static bool
 fuzz_request_waits(const dco_context_t *dco)
@@ -512,133 +353,26 @@ fuzz_request_waits(const dco_context_t *dco)
 }
 
 /**
- * Replacement for the receive function of the DCO nl_cb (installed with
- * nl_cb_overwrite_recv()): hand out the next queued datagram.
+ * Called for every read of the fake DCO socket, \c d NULL when nothing
+ * was queued: a non-blocking socket with nothing to read gives 0.
+ * ovpn_nl_msg_send() polls until its reply arrived; the fake kernel
+ * always queues one, so reading an empty socket over and over while a
+ * request is pending means the reply was consumed elsewhere and the
+ * daemon would spin forever.
  */
-static int
-fake_kernel_recv(struct nl_sock *sk, struct sockaddr_nl *nla,
-                 unsigned char **buf, struct ucred **creds)
-{
-    (void)sk;
-    struct fake_dgram *d = kernel.queue.head;
-
-    memset(nla, 0, sizeof(*nla));
-    nla->nl_family = AF_NETLINK;
-    if (creds)
-    {
-        *creds = NULL;
-    }
-
-    if (!d)
-    {
-        /* a non-blocking socket with nothing to read: nl_recv() gives 0.
-         * ovpn_nl_msg_send() polls until its reply arrived; the fake
-         * kernel always queues one, so polling an empty socket while a
-         * request is pending means the reply was consumed elsewhere and
-         * the daemon would spin forever */
-        if (kernel.waiting && fuzz_request_waits(kernel.waiting)
-            && ++kernel.idle_reads > 100)
-        {
-            finding("request waits for a reply on an empty netlink socket "
-                    "(openvpn would busy-loop forever)");
-        }
-        return 0;
-    }
-    kernel.idle_reads = 0;
-
-    kernel.queue.head = d->next;
-    if (!kernel.queue.head)
-    {
-        kernel.queue.tail = NULL;
-    }
-    kernel.queue.len--;
-
-    *buf = malloc(d->len);
-    if (!*buf)
-    {
-        finding("out of memory");
-    }
-    memcpy(*buf, d->buf, d->len);
-    int len = (int)d->len;
-    free(d);
-    return len;
-}
-
-/** NLMSG_ERROR acknowledging (error 0) the request \c req */
 static void
-queue_ack(const struct nlmsghdr *req, int error)
+fuzz_on_read(const struct fake_dgram *d)
 {
-    struct nl_msg *msg = nlmsg_alloc_simple(NLMSG_ERROR, 0);
-    struct nlmsgerr *e = nlmsg_reserve(msg, sizeof(*e), NLMSG_ALIGNTO);
-    e->error = error;
-    e->msg = *req;
-    nlmsg_hdr(msg)->nlmsg_seq = req->nlmsg_seq;
-    queue_nl_msg(msg);
-}
-
-static void
-queue_done(const struct nlmsghdr *req)
-{
-    int zero = 0;
-    struct nl_msg *msg = nlmsg_alloc_simple(NLMSG_DONE, NLM_F_MULTI);
-    nlmsg_append(msg, &zero, sizeof(zero), NLMSG_ALIGNTO);
-    nlmsg_hdr(msg)->nlmsg_seq = req->nlmsg_seq;
-    queue_nl_msg(msg);
-}
-
-/** The DEL_PEER(USERSPACE) notification ovpn-dco multicasts when userspace
- * deleted a peer */
-static void
-queue_del_peer_userspace(uint32_t peer_id)
-{
-    struct nl_msg *msg = nlmsg_alloc();
-    genlmsg_put(msg, 0, 0, FAKE_OVPN_FAMILY, 0, 0, OVPN_CMD_DEL_PEER, 0);
-    nla_put_u32(msg, OVPN_ATTR_IFINDEX, FAKE_IFINDEX);
-    struct nlattr *attr = nla_nest_start(msg, OVPN_ATTR_DEL_PEER);
-    nla_put_u8(msg, OVPN_DEL_PEER_ATTR_REASON, OVPN_DEL_PEER_REASON_USERSPACE);
-    nla_put_u32(msg, OVPN_DEL_PEER_ATTR_PEER_ID, peer_id);
-    nla_nest_end(msg, attr);
-    queue_nl_msg(msg);
-}
-
-/** Reply of the nlctrl family to CTRL_CMD_GETFAMILY "ovpn-dco-v2" */
-static void
-queue_ctrl_family(const struct nlmsghdr *req)
-{
-    struct nl_msg *msg = nlmsg_alloc();
-    genlmsg_put(msg, 0, req->nlmsg_seq, GENL_ID_CTRL, 0, 0,
-                CTRL_CMD_NEWFAMILY, 2);
-    nla_put_string(msg, CTRL_ATTR_FAMILY_NAME, OVPN_NL_NAME);
-    nla_put_u16(msg, CTRL_ATTR_FAMILY_ID, FAKE_OVPN_FAMILY);
-    struct nlattr *grps = nla_nest_start(msg, CTRL_ATTR_MCAST_GROUPS);
-    struct nlattr *grp = nla_nest_start(msg, 1);
-    nla_put_string(msg, CTRL_ATTR_MCAST_GRP_NAME, OVPN_NL_MULTICAST_GROUP_PEERS);
-    nla_put_u32(msg, CTRL_ATTR_MCAST_GRP_ID, FAKE_MCAST_GROUP);
-    nla_nest_end(msg, grp);
-    nla_nest_end(msg, grps);
-    queue_nl_msg(msg);
-    queue_ack(req, 0);
-}
-
-/** Peer id of an ovpn-dco request, 0 if it carries none */
-static uint32_t
-request_peer_id(const struct nlmsghdr *nlh)
-{
-    struct genlmsghdr *gnlh = nlmsg_data(nlh);
-    struct nlattr *tb[OVPN_ATTR_MAX + 1];
-
-    if (nla_parse(tb, OVPN_ATTR_MAX, genlmsg_attrdata(gnlh, 0),
-                  genlmsg_attrlen(gnlh, 0), NULL) || !tb[OVPN_ATTR_DEL_PEER])
+    if (d)
     {
-        return 0;
+        kernel.idle_reads = 0;
     }
-    struct nlattr *nt[OVPN_DEL_PEER_ATTR_MAX + 1];
-    if (nla_parse_nested(nt, OVPN_DEL_PEER_ATTR_MAX, tb[OVPN_ATTR_DEL_PEER],
-                         NULL) || !nt[OVPN_DEL_PEER_ATTR_PEER_ID])
+    else if (kernel.waiting && fuzz_request_waits(kernel.waiting)
+             && ++kernel.idle_reads > 100)
     {
-        return 0;
+        fake_fail("request waits for a reply on an empty netlink socket "
+                  "(openvpn would busy-loop forever)");
     }
-    return nla_get_u32(nt[OVPN_DEL_PEER_ATTR_PEER_ID]);
 }
 
 /**
@@ -691,9 +425,9 @@ __wrap_nl_send_auto(struct nl_sock *sk, struct nl_msg *msg)
 
     if (kernel.recv_depth > 0)
     {
-        finding("netlink request (type %u cmd %u) sent from inside "
-                "nl_recvmsgs() (depth %d): nested read of the socket",
-                nlh->nlmsg_type, gnlh->cmd, kernel.recv_depth);
+        fake_fail("netlink request (type %u cmd %u) sent from inside "
+                  "nl_recvmsgs() (depth %d): nested read of the socket",
+                  nlh->nlmsg_type, gnlh->cmd, kernel.recv_depth);
     }
     kernel.n_requests++;
     kernel.idle_reads = 0;
@@ -704,18 +438,20 @@ __wrap_nl_send_auto(struct nl_sock *sk, struct nl_msg *msg)
         return (int)nlh->nlmsg_len;
     }
 
-    claim_replies(&kernel.pending, nlh->nlmsg_seq);
-    dgram_list_splice(&kernel.queue, &kernel.pending);
+    claim_replies(&fake.pending, nlh->nlmsg_seq);
+    dgram_list_splice(&fake.queue, &fake.pending);
 
     if (gnlh->cmd == OVPN_CMD_GET_PEER && (nlh->nlmsg_flags & NLM_F_DUMP))
     {
-        queue_done(nlh);
+        queue_nl_msg(done_msg(nlh));
     }
     else
     {
         if (gnlh->cmd == OVPN_CMD_DEL_PEER)
         {
-            queue_del_peer_userspace(request_peer_id(nlh));
+            int id = request_peer_id(nlh);
+            queue_nl_msg(del_peer_msg(id < 0 ? 0 : (uint32_t)id,
+                                      OVPN_DEL_PEER_REASON_USERSPACE));
         }
         queue_ack(nlh, 0);
     }
@@ -727,164 +463,11 @@ __wrap_nl_send_auto(struct nl_sock *sk, struct nl_msg *msg)
 /* ------------------------------------------------------------------------ */
 
 static void
-init_fuzz_options(struct options *o, int mode, int max_clients)
-{
-    init_options(o, true);
-    o->mode = mode;
-    o->dev = FUZZ_DEV;
-    o->dev_type = "tun";
-    o->max_clients = max_clients;
-    o->tuntap_options.disable_dco = false;
-    o->ping_rec_timeout_action = PING_RESTART;
-    o->ciphername = "AES-256-GCM";
-}
-
-/** The real ovpn_dco_init() and open_tun_dco() against the fake kernel */
-static void
-open_fake_dco(struct context *c, struct multi_context *m)
-{
-    ALLOC_OBJ_CLEAR(c->c1.tuntap, struct tuntap);
-    c->c1.tuntap->type = DEV_TYPE_TUN;
-    c->c1.tuntap->actual_name = string_alloc(FUZZ_DEV, NULL);
-    c->c1.tuntap_owned = true;
-    c->multi = m;
-    if (!ovpn_dco_init(c))
-    {
-        finding("ovpn_dco_init() failed");
-    }
-
-    dco_context_t *dco = &c->c1.tuntap->dco;
-    nl_cb_overwrite_recv(dco->nl_cb, fake_kernel_recv);
-    kernel.waiting = dco;
-    if (open_tun_dco(c->c1.tuntap, &c->net_ctx, FUZZ_DEV) != 0
-        || dco->ifindex != FAKE_IFINDEX
-        || dco->ovpn_dco_id != FAKE_OVPN_FAMILY
-        || kernel.mcast_group != FAKE_MCAST_GROUP)
-    {
-        finding("cannot register with the fake ovpn-dco module");
-    }
-    kernel.waiting = NULL;
-}
-
-/** A UDP server like tunnel_server_udp() sets it up */
-static void
-server_init(void)
-{
-    init_fuzz_options(&top.options, MODE_SERVER, MAX_CLIENTS);
-    top.mode = CM_TOP;
-    top.gc = gc_new();
-    top.c2.gc = gc_new();
-    ALLOC_OBJ_CLEAR_GC(top.sig, struct signal_info, &top.gc);
-    top.c2.es = env_set_create(NULL);
-    top.c2.es_owned = true;
-
-    open_fake_dco(&top, &multi);
-
-    multi_init(&multi, &top, false);
-    multi_top_init(&multi, &top);
-}
-
-#ifdef FUZZ_HAVE_PEER_ID_FIFO
-/**
- * Take peer-id \c id out of the FIFO of free peer-ids (series #39, release
- * 4), keeping the order of the others: server_add_instance() picks its
- * peer-id instead of taking the head as multi_assign_peer_id() does, and
- * multi_close_instance() gives it back.
- */
-static void
-take_free_peer_id(struct multi_context *m, int id)
-{
-    int n = m->n_free_peer_ids;
-    bool found = false;
-
-    for (int i = 0; i < n; i++)
-    {
-        int free_id = m->free_peer_ids[m->free_peer_ids_head];
-
-        m->free_peer_ids_head = (m->free_peer_ids_head + 1) % m->max_peer_ids;
-        m->n_free_peer_ids--;
-        if (free_id == id && !found)
-        {
-            found = true;
-            continue;
-        }
-        int tail = (m->free_peer_ids_head + m->n_free_peer_ids) % m->max_peer_ids;
-        m->free_peer_ids[tail] = free_id;
-        m->n_free_peer_ids++;
-    }
-    if (!found)
-    {
-        finding("peer-id %d is not in the FIFO of free peer-ids", id);
-    }
-}
-#endif
-
-/**
- * A connected client with peer-id \c id, i.e. what multi_create_instance()
- * + multi_connection_established() + dco_multi_add_new_peer() leave behind
- * (minus the TLS session).  The multi_context owns the only reference.
- */
-static void
-server_add_instance(int id)
-{
-    struct multi_context *m = &multi;
-    struct multi_instance *mi;
-
-    ALLOC_OBJ_CLEAR(mi, struct multi_instance);
-    mi->gc = gc_new();
-    multi_instance_inc_refcount(mi);
-    mi->vaddr_handle = -1;
-    mi->created = now;
-
-    struct context *c = &mi->context;
-    c->mode = CM_CHILD_UDP;
-    c->gc = gc_new();
-    ALLOC_OBJ_CLEAR_GC(c->sig, struct signal_info, &c->gc);
-    c->options = m->top.options;
-    options_detach(&c->options);
-    c->c1.tuntap = m->top.c1.tuntap;
-    c->c2.es = env_set_create(NULL);
-    c->c2.es_owned = true;
-
-    struct sockaddr_in *sin = &c->c1.link_socket_addr.actual.dest.addr.in4;
-    sin->sin_family = AF_INET;
-    sin->sin_addr.s_addr = htonl(0xC6120000 | (uint32_t)id); /* 198.18/15 */
-    sin->sin_port = htons(50000);
-    ALLOC_OBJ_CLEAR_GC(c->c2.link_socket_info, struct link_socket_info, &c->gc);
-    c->c2.link_socket_info->lsa = &c->c1.link_socket_addr;
-
-    struct tls_options to;
-    CLEAR(to);
-    c->c2.tls_multi = tls_multi_init(&to);
-    c->c2.tls_multi->peer_id = id;
-    c->c2.tls_multi->dco_peer_id = id;
-    c->c2.tls_multi->multi_state = CAS_CONNECT_DONE;
-
-    if (!mroute_extract_openvpn_sockaddr(&mi->real,
-                                         &c->c1.link_socket_addr.actual.dest,
-                                         true)
-        || !hash_add(m->hash, &mi->real, mi, false)
-        || !hash_add(m->iter, &mi->real, mi, false))
-    {
-        finding("cannot add instance %d", id);
-    }
-    mi->did_real_hash = true;
-    mi->did_iter = true;
-
-    ++m->n_clients;
-    --mi->n_clients_delta;
-#ifdef FUZZ_HAVE_PEER_ID_FIFO
-    take_free_peer_id(m, id);
-#endif
-    m->instances[id] = mi;
-}
-
-static void
 p2p_init(void)
 {
     struct context *c = &p2p;
 
-    init_fuzz_options(&c->options, MODE_POINT_TO_POINT, 0);
+    fake_init_options(&c->options, MODE_POINT_TO_POINT, 0);
     c->mode = CM_P2P;
     c->gc = gc_new();
     c->c2.gc = gc_new();
@@ -911,9 +494,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     set_debug_level(11, 0);
     update_time();
 
-    kernel.mcast_group = -1;
-    server_init();
-    kernel.mcast_group = -1;
+    fake_server_init(&top, &multi, MAX_CLIENTS);
     p2p_init();
     return 0;
 }
@@ -933,7 +514,7 @@ count_live_instances(void)
         {
             if (mi->halt)
             {
-                finding("instance %d is halted but still in m->instances", i);
+                fake_fail("instance %d is halted but still in m->instances", i);
             }
             n++;
         }
@@ -946,7 +527,7 @@ server_begin(void)
 {
     for (int i = 0; i < N_INSTANCES; i++)
     {
-        server_add_instance(i);
+        fake_add_instance(&multi, i);
     }
 }
 
@@ -957,13 +538,13 @@ server_end(void)
     int live = count_live_instances();
     if (live != multi.n_clients)
     {
-        finding("n_clients is %d but %d instances are alive", multi.n_clients,
-                live);
+        fake_fail("n_clients is %d but %d instances are alive", multi.n_clients,
+                  live);
     }
     if (hash_n_elements(multi.hash) != live)
     {
-        finding("%d instances in m->hash but %d alive",
-                hash_n_elements(multi.hash), live);
+        fake_fail("%d instances in m->hash but %d alive",
+                  hash_n_elements(multi.hash), live);
     }
 
     for (int i = 0; i < multi.max_clients; i++)
@@ -979,7 +560,7 @@ server_end(void)
     }
     if (multi.n_clients != 0 || hash_n_elements(multi.hash) != 0)
     {
-        finding("instances left after closing all of them");
+        fake_fail("instances left after closing all of them");
     }
     multi.top.c2.event_set_status = 0;
 }
@@ -1049,9 +630,9 @@ dco_reset(dco_context_t *dco)
 static void
 dco_read_events(bool is_p2p)
 {
-    size_t budget = kernel.queue.len * 2 + 4;
+    size_t budget = fake.queue.len * 2 + 4;
 
-    while (kernel.queue.head && budget-- > 0)
+    while (fake.queue.head && budget-- > 0)
     {
         if (is_p2p)
         {
@@ -1086,7 +667,7 @@ dco_read_events(bool is_p2p)
     {
         server_loop_top();
     }
-    dgram_list_free(&kernel.queue);
+    dgram_list_free(&fake.queue);
 }
 
 static void
@@ -1171,7 +752,7 @@ run_request(int req, bool is_p2p)
     kernel.waiting = NULL;
     /* the request may have been declined (no peer, lock): what was meant
      * to arrive during it arrives now */
-    dgram_list_splice(&kernel.queue, &kernel.pending);
+    dgram_list_splice(&fake.queue, &fake.pending);
 }
 
 /** Split the input into datagrams on \c l */
@@ -1234,11 +815,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (req == REQ_NONE || req > REQ_DEL_KEY)
     {
-        parse_datagrams(&kernel.queue, data + 1, size - 1, flags & FLAG_SPLIT);
+        parse_datagrams(&fake.queue, data + 1, size - 1, flags & FLAG_SPLIT);
     }
     else
     {
-        parse_datagrams(&kernel.pending, data + 1, size - 1,
+        parse_datagrams(&fake.pending, data + 1, size - 1,
                         flags & FLAG_SPLIT);
         run_request(req, is_p2p);
     }
@@ -1249,8 +830,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         server_end();
     }
-    dgram_list_free(&kernel.queue);
-    dgram_list_free(&kernel.pending);
+    dgram_list_free(&fake.queue);
+    dgram_list_free(&fake.pending);
     dco_reset(fuzz_dco(is_p2p));
     return 0;
 }
