@@ -47,7 +47,8 @@
 # second number), STORM_GRACE=30 (s past the expected expiry to wait for 0),
 # STORM_RECONNECT_TIMEOUT=180, STORM_CONNECT_RATE=40 (clients/s),
 # STORM_FLOOD=3000 (foreign DEL_PEERs queued in 'overrun'),
-# STORM_UDP_RMEM=4194304 (guest net.core.rmem_default, see doc/storm.md).
+# STORM_UDP_RMEM=4194304 (guest net.core.rmem_default, see doc/storm.md),
+# STORM_HAND_WINDOW=90 (the clients' --hand-window, see start_client()).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -58,6 +59,7 @@ SERVER_TIMEOUT=$((2 * KA_TIMEOUT)) # --keepalive doubles the timeout on the serv
 GRACE=${STORM_GRACE:-30}
 RECONNECT_TIMEOUT=${STORM_RECONNECT_TIMEOUT:-180}
 CONNECT_RATE=${STORM_CONNECT_RATE:-40}
+HAND_WINDOW=${STORM_HAND_WINDOW:-90}
 GDIR=/root/storm          # working dir in the guest
 DEV=ovpnstorm             # server's DCO interface name
 REJECT_PAT='would exceed maximum number of clients'
@@ -272,12 +274,14 @@ start_client() {
     # --hand-window 90 (> the server's 60): a client whose handshake is slow
     # under a reconnect surge must not give up and retry from a new port while
     # the server still holds its half-open instance, or that duplicate would
-    # count against max-clients and look like a leak.
+    # count against max-clients and look like a leak.  Under TCG the server
+    # completes about 10 handshakes a second, so at N=4096 a reconnect
+    # queues for minutes: STORM_HAND_WINDOW raises it for such runs.
     ip netns exec "$VM_NS" "$CLIENT_OPENVPN" --client --dev null --disable-dco --ifconfig-noexec --route-noexec \
         --proto "$PROTO" --remote "$VM_GUEST_IP" "$STORM_VPN_PORT" "${src[@]}" \
         --ca "$VM_RUN/pki/ca.crt" --cert "$VM_RUN/pki/client.crt" --key "$VM_RUN/pki/client.key" \
         --remote-cert-tls server --data-ciphers AES-256-GCM \
-        --hand-window 90 --connect-retry 1 5 --explicit-exit-notify 1 \
+        --hand-window "$HAND_WINDOW" --connect-retry 1 5 --explicit-exit-notify 1 \
         --verb 2 --log "$OUT/clients/c$i.log" >/dev/null 2>&1 </dev/null &
     CPID[$i]=$!
 }
@@ -624,7 +628,7 @@ gssh 'chmod +x /usr/local/bin/dco_peers'
 pki
 start_server
 : >"$OUT/events.csv"
-event "start: $N clients ($PROTO), keepalive $KA_PING $KA_TIMEOUT (server timeout ${SERVER_TIMEOUT}s), max-clients $N"
+event "start: $N clients ($PROTO), keepalive $KA_PING $KA_TIMEOUT (server timeout ${SERVER_TIMEOUT}s), max-clients $N, clients' hand-window ${HAND_WINDOW}s"
 start_clients 0 "$N"
 INIT_CONNECTED=$N
 if ! wait_connected "$N" $((N / 10 + 120)); then
