@@ -98,6 +98,8 @@
 void dco_process_deferred(dco_context_t *dco) __attribute__((weak));
 
 #define FAKE_DEV            "dcobench0"
+#define FAKE_FAIL_PREFIX    "bench_reap: "
+#define FAKE_FAIL_END()     exit(2)
 #include "fake_ovpn_dco.h"
 
 #define MAX_PEERS           8192
@@ -120,19 +122,6 @@ static struct multi_context multi;
 /* ------------------------------------------------------------------------ */
 /* the fake kernel                                                          */
 /* ------------------------------------------------------------------------ */
-
-static void
-fake_fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "bench_reap: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n");
-    exit(2);
-}
 
 static bool
 fake_is_dco_fd(int fd)

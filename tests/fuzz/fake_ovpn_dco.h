@@ -40,12 +40,13 @@
  *
  * The harness defines before including this file:
  *   FAKE_DEV           name of the DCO interface (a string literal)
+ *   FAKE_FAIL_PREFIX   what fake_fail() prints before its message
+ *   FAKE_FAIL_END()    how fake_fail() ends the run (exit(), abort())
  * and may define:
  *   FAKE_ON_QUEUE(d)   called for each datagram queued (default: nothing)
  *   FAKE_ON_READ(d)    called for each read of the socket, d NULL when
  *                      nothing was queued (default: nothing)
  * and defines after it:
- *   static void fake_fail(const char *fmt, ...): report and end the run;
  *   static bool fake_is_dco_fd(int fd): whether fd is one of its DCO
  *     sockets (poll() on it is answered from the queue).
  * It builds with -DFUZZ_HAVE_PEER_ID_FIFO for trees whose free peer-ids
@@ -55,8 +56,8 @@
 #ifndef FAKE_OVPN_DCO_H
 #define FAKE_OVPN_DCO_H
 
-#ifndef FAKE_DEV
-#error "define FAKE_DEV before including fake_ovpn_dco.h"
+#if !defined(FAKE_DEV) || !defined(FAKE_FAIL_PREFIX) || !defined(FAKE_FAIL_END)
+#error "define FAKE_DEV, FAKE_FAIL_PREFIX and FAKE_FAIL_END before including fake_ovpn_dco.h"
 #endif
 #ifndef FAKE_ON_QUEUE
 #define FAKE_ON_QUEUE(d) ((void)(d))
@@ -69,10 +70,25 @@
 #define FAKE_MCAST_GROUP    7       /**< id of the "peers" multicast group */
 #define FAKE_IFINDEX        42      /**< ifindex of our DCO interface */
 
-static void fake_fail(const char *fmt, ...)
+static bool fake_is_dco_fd(int fd);
+
+/** Report what went wrong and end the run (a finding, for the fuzzer) */
+static void
+fake_fail(const char *fmt, ...)
 __attribute__((format(printf, 1, 2), noreturn));
 
-static bool fake_is_dco_fd(int fd);
+static void
+fake_fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s", FAKE_FAIL_PREFIX);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    FAKE_FAIL_END();
+}
 
 /** One datagram as the kernel would deliver it on the netlink socket */
 struct fake_dgram

@@ -118,6 +118,8 @@ static void defuse_fatal_errors(struct fake_dgram *d);
 static void fuzz_on_read(const struct fake_dgram *d);
 
 #define FAKE_DEV            "dcofuzz0"
+#define FAKE_FAIL_PREFIX    "==FUZZ FINDING== "
+#define FAKE_FAIL_END()     abort()
 #define FAKE_ON_QUEUE(d)    defuse_fatal_errors(d)
 #define FAKE_ON_READ(d)     fuzz_on_read(d)
 #include "fake_ovpn_dco.h"
@@ -185,23 +187,6 @@ static bool
 fake_is_dco_fd(int fd)
 {
     return is_dco_fd_of(&top, fd) || is_dco_fd_of(&p2p, fd);
-}
-
-/* ------------------------------------------------------------------------ */
-/* findings                                                                 */
-/* ------------------------------------------------------------------------ */
-
-static void
-fake_fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "==FUZZ FINDING== ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n");
-    abort();
 }
 
 /* ------------------------------------------------------------------------ */
