@@ -7,7 +7,8 @@ CONTRIB := contrib
 
 .PHONY: all help deps fetch check-fetch tree tree-stock tree-debian13 tree-debian12 \
 	build build-stock build-upstream26 build-nodco check check-quick check-nodco check-series export queue \
-	roundtrip prove-tests flavors refresh-lock lint check-ledger test clean caches chroot-debian12 chroot-debian13
+	roundtrip prove-tests flavors refresh-lock lint check-ledger test clean caches chroot-debian12 chroot-debian13 \
+	watch-debian
 
 all: build
 
@@ -25,12 +26,18 @@ fetch: deps
 check-fetch: deps
 	$(CONTRIB)/fetch-sources --prove
 
+# Debian's archive offers no newer openvpn (or openvpn-dco-dkms) than the
+# lock pins: one in a security suite fails, a point release warns; then the
+# proof that it can fail (contrib/watch-debian, doc/maintaining.md)
+watch-debian:
+	$(CONTRIB)/watch-debian --prove
+
 # An assembled tree is a file target: build/<flavor>/tree/.git/assembled,
 # made again only when what it is assembled from changed (the lock, the
 # queue, the assembly script).  So a maintainer's commits in the fork tree
 # survive every target until 'make export' changes patches/; then
 # assemble-tree refuses to discard a tree that holds work not in patches/.
-TREE_INPUTS := sources.lock patches/series patches/from-debian $(wildcard patches/*.patch) \
+TREE_INPUTS := sources.lock patches/series patches/from-debian patches/debian-only $(wildcard patches/*.patch) \
 	contrib/assemble-tree contrib/lib.sh contrib/fetch-sources
 FLAVORS := fork stock debian13 debian12
 
@@ -121,7 +128,7 @@ lint:
 # t_net.sh needs dummy interfaces, so it runs in the guest (storm-tnet).
 # storm-test runs storm-ci, storm-tnet and storm-debian13 on one boot of the
 # guest.
-test: deps lint check-ledger check-fetch roundtrip bg-start-caches check-series build check-nodco \
+test: deps lint check-ledger check-fetch watch-debian roundtrip bg-start-caches check-series build check-nodco \
 	prove-tests flavors review-series bg-start-fuzz-ci asan-check bg-wait-fuzz-ci \
 	bg-wait-caches debian13 storm-test bg-start-debian12 autopkgtest-vm-debian13 bg-wait-debian12
 

@@ -184,11 +184,13 @@ apt_archive_uris()
 }
 
 # Set up the private apt directory with deb-src entries for every suite
-# the lock names, then update its lists.
+# the lock names, then update its lists.  With APT_UPDATE_STRICT=1
+# (contrib/watch-debian) a suite whose lists could not be fetched fails the
+# update instead of leaving its old lists in use (--error-on=any).
 apt_setup()
 {
     need_tool apt-get apt
-    local uris main sec suites=() s
+    local uris main sec suites=() s out failed strict=()
     uris=$(apt_archive_uris)
     main=$(awk '$1 == "main" { print $2 }' <<<"$uris")
     sec=$(awk '$1 == "security" { print $2 }' <<<"$uris")
@@ -212,8 +214,16 @@ apt_setup()
         fi
     } >"$APT_DIR/etc/sources.list.d/dco-fork-src.sources"
     step "updating the source package lists (${suites[*]})"
-    apt_private apt-get -qq update \
-        || die "apt-get update of the source lists failed"
+    [ "${APT_UPDATE_STRICT:-0}" != 1 ] || strict=(--error-on=any)
+    if ! out=$(apt_private apt-get -qq "${strict[@]}" update 2>&1); then
+        printf '%s\n' "$out" >&2
+        # the suites named in apt's errors (".../dists/<suite>/...",
+        # "'<uri> <suite> Release'")
+        failed=$(sed -n -e 's|.*/dists/\([^/ ]*\)[/ ].*|\1|p' -e "s|.*'[^ ']* \([^ ']*\) Release'.*|\1|p" <<<"$out" \
+            | sort -u | paste -sd ' ')
+        die "apt-get update of the source lists failed: Debian's archive could not be asked for ${failed:-the suites ${suites[*]} and their -security suites}"
+    fi
+    [ -z "$out" ] || printf '%s\n' "$out" >&2
 }
 
 # Versions of the openvpn source package the archive offers now.
@@ -223,10 +233,19 @@ apt_available_versions()
         | awk '$1 == "Version:" { print $2 }' | sort -u
 }
 
+# apt_suite_versions PACKAGE: "suite version" for each version of the source
+# package PACKAGE that the private lists offer, e.g. "trixie-security 2.6.14-1+deb13u3".
+apt_suite_versions()
+{
+    apt_private apt-cache madison "$1" \
+        | awk -F'|' '$3 ~ / Sources$/ { gsub(/[[:space:]]/, "", $2); split($3, a, " "); split(a[2], b, "/"); print b[1], $2 }'
+}
+
 # ------------------------------------------------------------------ series
 
 SERIES_FILE=$TOP/patches/series
 FROM_DEBIAN=${FROM_DEBIAN:-$TOP/patches/from-debian}
+DEBIAN_ONLY=${DEBIAN_ONLY:-$TOP/patches/debian-only}
 
 # series_patches: the patch files of patches/series, in order, one a line.
 series_patches()
@@ -248,10 +267,11 @@ format_patches()
 }
 
 # same_series DIR1 DIR2: true if both hold the same series and patch files
-# (patches/from-debian is an input of the assembly, not exported).
+# (patches/from-debian and patches/debian-only are inputs of the assembly,
+# not exported).
 same_series()
 {
-    diff -ru -x from-debian "$1" "$2"
+    diff -ru -x from-debian -x debian-only "$1" "$2"
 }
 
 # upstream_claims PATCH: the upstream commits a patch of ours claims with
@@ -261,18 +281,59 @@ upstream_claims()
     sed -n 's/^\[ Upstream commit \([0-9a-f]\{40\}\)\( .*\)\{0,1\} \]$/\1/p' "$1"
 }
 
+# list_lines FILE: the entries of one of our lists of Debian's patches,
+# without comments and blank lines.
+list_lines()
+{
+    [ -r "$1" ] || die "${1#"$TOP/"} is missing"
+    awk '$1 !~ /^#/ && NF' "$1"
+}
+
 # from_debian_lines: "commit patch-id CVE file" for each upstream commit the
 # fork takes from Debian's package (patches/from-debian).
 from_debian_lines()
 {
-    [ -r "$FROM_DEBIAN" ] || die "patches/from-debian is missing"
-    awk '$1 !~ /^#/ && NF' "$FROM_DEBIAN"
+    list_lines "$FROM_DEBIAN"
 }
 
-# patch_id FILE: git's stable patch-id of a patch or mail file.
+# patch_id FILE: git's stable patch-id of a patch or mail file.  A quilt
+# patch without git's 'diff --git' lines (most of Debian's DEP-3 patches),
+# in which git patch-id finds no diff, gets the patch-id of the same change
+# in git's form: a 'diff --git' line and a/, b/ prefixes for each '---'/'+++'
+# pair (-p1), quilt's 'Index:' and '====' lines dropped.
 patch_id()
 {
-    git patch-id --stable <"$1" | awk 'NR == 1 { print $1 }'
+    if grep -q '^diff --git ' "$1"; then
+        cat "$1"
+    else
+        awk 'held != "" && /^\+\+\+ / {
+                p = ($2 == "/dev/null") ? hp : $2
+                sub(/^[^\/]*\//, "", p)
+                print "diff --git a/" p " b/" p
+                print (hp == "/dev/null" ? "--- /dev/null" : "--- a/" p)
+                print ($2 == "/dev/null" ? "+++ /dev/null" : "+++ b/" p)
+                held = ""
+                next
+            }
+            held != "" { print held; held = "" }
+            /^--- / { held = $0; hp = $2; next }
+            /^(Index: |====|diff )/ { next }
+            { print }
+            END { if (held != "") print held }' "$1"
+    fi | git patch-id --stable | awk 'NR == 1 { print $1 }'
+}
+
+# patch_commit FILE: the upstream commit a Debian patch says it is: the
+# commit of a format-patch file ('From <40 hex> ...' first), or the commit
+# (7 to 40 hex) that a DEP-3 header's 'Origin: upstream, ...' or 'Origin:
+# backport, ...' names (e.g. .../commit/<sha>).  Empty if neither.
+patch_commit()
+{
+    local sha
+    sha=$(sed -n '1s/^From \([0-9a-f]\{40\}\) .*/\1/p' "$1")
+    [ -n "$sha" ] || sha=$(sed -n -E '/^(---|Index:|diff )/q
+        s/^Origin:[[:space:]]*(upstream|backport),(.*[^0-9a-f])?([0-9a-f]{7,40})([^0-9a-zA-Z].*)?$/\3/p' "$1")
+    printf '%s\n' "$sha"
 }
 
 # debian_patches FLAVOR DIR: unpack the pinned Debian flavor's quilt
@@ -286,28 +347,39 @@ debian_patches()
         || die "cannot unpack debian/patches from openvpn_$dver.debian.tar.xz"
 }
 
-# debian_upstream_index FLAVOR DIR: for each patch of DIR/debian/patches/series
-# (unpacked with debian_patches) print "commit patch-id file" when it is an
-# upstream commit (a format-patch file: its first line is 'From <40 hex> ...'),
-# after checking it against patches/from-debian: an upstream commit the list
-# does not know, or a listed one whose content changed, stops here.
+# debian_upstream_index FLAVOR DIR: check every patch of DIR/debian/patches/series
+# (unpacked with debian_patches) and print "commit patch-id file" for each
+# that is an upstream commit (patch_commit).  Every patch Debian applies is
+# decided: an upstream commit must be in patches/from-debian, any other
+# patch in patches/debian-only (Debian's own changes), each with its
+# patch-id.  A patch in neither list, or whose patch-id changed, stops
+# here, so that no fix Debian adds is left out of the fork without a word.
 debian_upstream_index()
 {
-    local flavor=$1 dir=$2/debian/patches dver p sha pid want
+    local flavor=$1 dir=$2/debian/patches dver p sha pid want only
     dver=$(debian_version "$flavor")
     [ -f "$dir/series" ] || die "Debian $dver has no debian/patches/series"
+    only=$(list_lines "$DEBIAN_ONLY")
     while read -r p _; do
         case "$p" in ''|\#*) continue ;; esac
         [ -f "$dir/$p" ] || die "Debian $dver's series names $p, which its package lacks"
-        sha=$(sed -n '1s/^From \([0-9a-f]\{40\}\) .*/\1/p' "$dir/$p")
-        [ -n "$sha" ] || continue
         pid=$(patch_id "$dir/$p")
-        want=$(from_debian_lines | awk -v c="$sha" '$1 == c && !w { w = $2 } END { print w }')
+        [ -n "$pid" ] || die "Debian $dver's debian/patches/$p holds no diff that git patch-id can read"
+        want=$(awk -v f="$p" '$1 == f { printf "%s ", $2 }' <<<"$only")
+        if [ -n "$want" ]; then
+            grep -qw -- "$pid" <<<"$want" \
+                || die "Debian $dver's debian/patches/$p changed (patch-id $pid, patches/debian-only lists $want): review Debian's change, then update its line there (doc/maintaining.md)"
+            continue
+        fi
+        sha=$(patch_commit "$dir/$p")
+        [ -n "$sha" ] \
+            || die "Debian $dver applies debian/patches/$p (patch-id $pid), which is neither an upstream commit (no 'From <sha>' first line, no 'Origin: upstream|backport, ...<sha>' header) nor listed in patches/debian-only: decide it (doc/maintaining.md, 'When Debian publishes a new revision'): an upstream commit goes to patches/from-debian, a Debian-only change to patches/debian-only"
+        want=$(from_debian_lines | awk -v c="$sha" 'index($1, c) == 1 && !w { w = $1 " " $2 } END { print w }')
         [ -n "$want" ] \
-            || die "Debian $dver carries upstream commit ${sha:0:12} as debian/patches/$p, which patches/from-debian does not list: decide it (doc/maintaining.md, 'When Debian publishes a new revision'), add it there and to doc/upstream-2.6.md"
-        [ "$pid" = "$want" ] \
-            || die "Debian $dver's debian/patches/$p is no longer upstream commit ${sha:0:12} byte for byte (patch-id $pid, listed $want): review Debian's change before taking it"
-        printf '%s %s %s\n' "$sha" "$pid" "$p"
+            || die "Debian $dver carries upstream commit ${sha:0:12} as debian/patches/$p, which patches/from-debian does not list: decide it (doc/maintaining.md, 'When Debian publishes a new revision'), add it there and to doc/upstream-2.6.md (or, if it is Debian's own change, to patches/debian-only)"
+        [ "$pid" = "${want#* }" ] \
+            || die "Debian $dver's debian/patches/$p is no longer upstream commit ${sha:0:12} byte for byte (patch-id $pid, listed ${want#* }): review Debian's change before taking it"
+        printf '%s %s %s\n' "${want% *}" "$pid" "$p"
     done <"$dir/series"
 }
 
