@@ -5,6 +5,10 @@
 #   HARNESS=fuzz_dco_netlink (default): the libFuzzer harness, with clang:
 #     the daemon sources with -fsanitize=fuzzer-no-link,address,undefined,
 #     the harness with -fsanitize=fuzzer, and the seed corpus;
+#   HARNESS=fuzz_control_channel: the libFuzzer harness of the server's
+#     pre-authentication control channel (same flags), its keys (the
+#     tree's sample keys, tls-crypt-v2 keys generated with the built
+#     openvpn into $FUZZ_DIR/keys) and seed corpus ($FUZZ_DIR/cc-seeds);
 #   HARNESS=bench_reap: tests/bench/bench_reap.c, the cost of reaping N
 #     clients per close path (make bench-reap), with gcc -O2, no sanitizer.
 #
@@ -16,7 +20,7 @@
 #   FUZZ_PATCHES  patch files (-p1) applied
 #              to the exported copy, to fuzz past findings whose fixes are
 #              not in the tree yet; the tree itself is never changed
-# Output: $FUZZ_DIR/fuzz_dco_netlink, $FUZZ_DIR/seeds/
+# Output: $FUZZ_DIR/$HARNESS, its seeds ($FUZZ_DIR/seeds/ or cc-seeds/)
 #
 # The tree is exported (git archive) into $FUZZ_DIR/src, never built in
 # place; configure runs again only when the exported commit changes.
@@ -34,8 +38,13 @@ src=$fuzz_dir/src
 harness=${HARNESS:-fuzz_dco_netlink}
 case "$harness" in
     fuzz_dco_netlink) harness_src=$here/fuzz_dco_netlink.c ;;
+    fuzz_control_channel) harness_src=$here/fuzz_control_channel.c ;;
     bench_reap) harness_src=$top/tests/bench/bench_reap.c ;;
-    *) die "unknown HARNESS $harness (fuzz_dco_netlink, bench_reap)" ;;
+    *) die "unknown HARNESS $harness (fuzz_dco_netlink, fuzz_control_channel, bench_reap)" ;;
+esac
+libfuzzer=false
+case "$harness" in
+    fuzz_*) libfuzzer=true ;;
 esac
 
 cc=${CC:-}
@@ -52,7 +61,7 @@ if [ -z "$cc" ]; then
     done
 fi
 [ -n "$cc" ] || die "clang is missing (apt-get install clang libclang-rt-14-dev)"
-if [ "$harness" = fuzz_dco_netlink ]; then
+if $libfuzzer; then
     ccver=$("$cc" --version) || ccver=
     grep -q clang <<<"$ccver" || die "$cc is not clang"
 fi
@@ -61,7 +70,7 @@ for t in autoreconf make python3 git; do
 done
 [ -d "$tree/.git" ] || die "no tree in $tree (run 'make tree' first)"
 
-if [ "$harness" = fuzz_dco_netlink ]; then
+if $libfuzzer; then
     # the libFuzzer runtime ships with libclang-rt-*-dev
     probe=$(mktemp -d)
     trap 'rm -rf "$probe"' EXIT
@@ -75,9 +84,16 @@ if [ "$harness" = fuzz_dco_netlink ]; then
     read -r -a san_flags <<<"$san"
     link_flags+=("${san_flags[@]}")
     compile_flags=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer "${san_flags[@]}")
-    wrapped="nl_send_auto nl_recvmsgs genl_ctrl_resolve nl_socket_add_membership
-        net_iface_new net_iface_del if_nametoindex x_msg assert_failed
-        nla_get_u8 nla_get_u16 nla_get_u32 nla_get_u64 poll"
+    if [ "$harness" = fuzz_control_channel ]; then
+        # the clock, randomness and the server socket's reads, writes and
+        # accepts are the harness'
+        wrapped="x_msg assert_failed gettimeofday time rand_bytes recvfrom
+            sendto accept"
+    else
+        wrapped="nl_send_auto nl_recvmsgs genl_ctrl_resolve nl_socket_add_membership
+            net_iface_new net_iface_del if_nametoindex x_msg assert_failed
+            nla_get_u8 nla_get_u16 nla_get_u32 nla_get_u64 poll"
+    fi
 else
     cflags="-g -O2"
     link_flags=(-g)
@@ -129,10 +145,16 @@ query()
 {
     make -s --no-print-directory -C "$src/src/openvpn" -f Makefile -f "$fuzz_dir/print.mk" "print-$1"
 }
+# main() is left out, and the sources the harness #includes for their
+# static functions
+included="openvpn.o mudp.o"
+if [ "$harness" = fuzz_control_channel ]; then
+    included="$included init.o mtcp.o ssl_pkt.o"
+fi
 objs=()
 for o in $(query am_openvpn_OBJECTS); do
-    case "$o" in
-        openvpn.o|mudp.o) ;;  # main(); mudp.c is #included by the harness
+    case " $included " in
+        *" $o "*) ;;
         *) objs+=("$src/src/openvpn/$o") ;;
     esac
 done
@@ -159,6 +181,30 @@ if grep -q 'struct dco_request' "$src/src/openvpn/dco_linux.h"; then
     defs+=(-DFUZZ_HAVE_REQUEST_SEQ)
 fi
 
+if [ "$harness" = fuzz_control_channel ]; then
+    # the server's certificate and tls-auth/tls-crypt key are the tree's
+    # sample keys; the tls-crypt-v2 keys are generated with the openvpn
+    # just built (nothing secret is committed)
+    keys=$fuzz_dir/keys
+    if [ ! -f "$keys/.stamp" ] || [ "$(cat "$keys/.stamp")" != "$stamp" ]; then
+        step "keys for the control channel harness in $keys"
+        rm -rf "$keys"
+        mkdir -p "$keys"
+        for k in ca.crt server-ec.crt server-ec.key ta.key; do
+            cp "$src/sample/sample-keys/$k" "$keys/$k"
+        done
+        ovpn=$src/src/openvpn/openvpn
+        ASAN_OPTIONS=detect_leaks=0 "$ovpn" --genkey tls-crypt-v2-server "$keys/tc2-server.key" \
+            >"$keys/genkey.log" 2>&1 || { cat "$keys/genkey.log" >&2; die "openvpn --genkey failed"; }
+        ASAN_OPTIONS=detect_leaks=0 "$ovpn" --tls-crypt-v2 "$keys/tc2-server.key" \
+            --genkey tls-crypt-v2-client "$keys/tc2-client.key" \
+            >>"$keys/genkey.log" 2>&1 || { cat "$keys/genkey.log" >&2; die "openvpn --genkey failed"; }
+        chmod 600 "$keys"/*.key
+        printf '%s\n' "$stamp" >"$keys/.stamp"
+    fi
+    defs+=("-DFUZZ_KEY_DIR=\"$keys\"")
+fi
+
 step "building $harness"
 "$cc" "${compile_flags[@]}" \
     "${defs[@]}" -DHAVE_CONFIG_H -I"$here" -I"$src" -I"$src/include" -I"$src/src/compat" -I"$src/src/openvpn" \
@@ -173,6 +219,13 @@ if [ "$harness" = bench_reap ]; then
 fi
 
 step "generating seeds"
-rm -rf "$fuzz_dir/seeds"
-python3 "$here/gen_seeds.py" "$fuzz_dir/seeds"
-step "built $fuzz_dir/fuzz_dco_netlink ($(find "$fuzz_dir/seeds" -type f | wc -l) seeds in $fuzz_dir/seeds)"
+if [ "$harness" = fuzz_control_channel ]; then
+    seeds=$fuzz_dir/cc-seeds
+    gen=$here/gen_seeds_cc.py
+else
+    seeds=$fuzz_dir/seeds
+    gen=$here/gen_seeds.py
+fi
+rm -rf "$seeds"
+python3 "$gen" "$seeds"
+step "built $fuzz_dir/$harness ($(find "$seeds" -type f | wc -l) seeds in $seeds)"

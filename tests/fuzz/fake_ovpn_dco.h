@@ -42,6 +42,7 @@
  *   FAKE_DEV           name of the DCO interface (a string literal)
  *   FAKE_FAIL_PREFIX   what fake_fail() prints before its message
  *   FAKE_FAIL_END()    how fake_fail() ends the run (exit(), abort())
+ *   (fake_fail() is in fuzz_common.h, which this file includes)
  * and may define:
  *   FAKE_ON_QUEUE(d)   called for each datagram queued (default: nothing)
  *   FAKE_ON_READ(d)    called for each read of the socket, d NULL when
@@ -72,23 +73,8 @@
 
 static bool fake_is_dco_fd(int fd);
 
-/** Report what went wrong and end the run (a finding, for the fuzzer) */
-static void
-fake_fail(const char *fmt, ...)
-__attribute__((format(printf, 1, 2), noreturn));
-
-static void
-fake_fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "%s", FAKE_FAIL_PREFIX);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n");
-    FAKE_FAIL_END();
-}
+/* fake_fail(), with FAKE_FAIL_PREFIX and FAKE_FAIL_END() */
+#include "fuzz_common.h"
 
 /** One datagram as the kernel would deliver it on the netlink socket */
 struct fake_dgram

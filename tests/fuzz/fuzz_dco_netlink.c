@@ -122,6 +122,7 @@ static void fuzz_on_read(const struct fake_dgram *d);
 #define FAKE_FAIL_END()     abort()
 #define FAKE_ON_QUEUE(d)    defuse_fatal_errors(d)
 #define FAKE_ON_READ(d)     fuzz_on_read(d)
+#define FUZZ_WRAP_LOG       /* __wrap_x_msg(), __wrap_assert_failed() */
 #include "fake_ovpn_dco.h"
 
 #define MAX_CLIENTS         16      /**< --max-clients of the server */
@@ -192,37 +193,6 @@ fake_is_dco_fd(int fd)
 /* ------------------------------------------------------------------------ */
 /* wrapped daemon functions                                                 */
 /* ------------------------------------------------------------------------ */
-
-/**
- * Every log message is formatted (the debug level is 11, so that arguments
- * of debug messages are evaluated as well): ASAN checks the %s arguments.
- */
-void
-__wrap_x_msg(const unsigned int flags, const char *format, ...)
-{
-    char line[1024];
-    va_list arglist;
-
-    va_start(arglist, format);
-    vsnprintf(line, sizeof(line), format, arglist);
-    va_end(arglist);
-
-    if (fuzz.verbose)
-    {
-        fprintf(stderr, "%s\n", line);
-    }
-    if (flags & M_FATAL)
-    {
-        fake_fail("M_FATAL: %s", line);
-    }
-}
-
-void
-__wrap_assert_failed(const char *filename, int line, const char *condition)
-{
-    fake_fail("ASSERT failed: %s:%d %s", filename, line,
-              condition ? condition : "");
-}
 
 int __real_nl_recvmsgs(struct nl_sock *sk, struct nl_cb *cb);
 
@@ -474,6 +444,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
 
     fuzz.verbose = getenv("FUZZ_VERBOSE") != NULL;
+    fuzz_log.verbose = fuzz.verbose;
     fuzz.strict_nla = getenv("FUZZ_STRICT_NLA") != NULL;
     /* every message reaches x_msg(): debug arguments are evaluated too */
     set_debug_level(11, 0);
