@@ -115,6 +115,7 @@ lint:
 	$(CONTRIB)/install-deps lint
 	shellcheck -x $(filter-out %.mk %.awk,$(wildcard $(CONTRIB)/*)) .ci/run \
 		$(wildcard tests/*/*.sh)
+	$(CONTRIB)/check-docs --prove
 
 # Every test.  One step after the other, except where bg-start-X starts
 # step X in the background and bg-wait-X waits for it and shows its log
