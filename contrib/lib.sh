@@ -281,6 +281,15 @@ upstream_claims()
     sed -n 's/^\[ Upstream commit \([0-9a-f]\{40\}\)\( .*\)\{0,1\} \]$/\1/p' "$1"
 }
 
+# patch_message PATCH: the commit message of a format-patch file (its
+# subject line, then the body up to the '---' before the diffstat).
+patch_message()
+{
+    awk '/^Subject: / { sub(/^Subject: (\[PATCH\] )?/, ""); on = 1 }
+        on && /^---$/ { exit }
+        on' "$1"
+}
+
 # list_lines FILE: the entries of one of our lists of Debian's patches,
 # without comments and blank lines.
 list_lines()

@@ -2,7 +2,7 @@
 # make bench-reap: what reaping N DCO clients costs the server, per close
 # path (tests/bench/bench_reap.c), for three states of the series:
 #   upstream26  the series up to the 7791f535 backport (upstream's 2.6)
-#   before      release 4 of the fork (up to 8bf8bead, before #42/#43)
+#   before      release 4 of the fork (up to 8bf8bead, before #46/#43)
 #   fork        the tip of build/fork/tree
 # For each state, path and N: GET_PEER dumps and single requests, dump
 # entries and netlink bytes openvpn read, M_WARN messages (counted by the
