@@ -102,6 +102,16 @@ queue: tree
 roundtrip: tree
 	$(CONTRIB)/roundtrip
 
+# series release N into build/release/: the dist tarball (make distcheck,
+# then ./configure && make check in a clean directory), the queue tarball,
+# SHA256SUMS, the NEWS entry (contrib/make-release; RELEASE_TAG=1 also tags
+# HEAD).  Not on 'tree' or 'queue': those would reassemble or export
+# build/fork/tree, a maintainer's work tree; the script clones it when it
+# matches patches/ and otherwise assembles its own in build/release-work/.
+.PHONY: release
+release: fetch
+	$(CONTRIB)/make-release
+
 flavors: tree-debian13 tree-debian12 tree-stock
 
 refresh-lock: deps
