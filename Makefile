@@ -102,6 +102,16 @@ queue: tree
 roundtrip: tree
 	$(CONTRIB)/roundtrip
 
+# the DCO hardening for upstream's 2.6.20+ (doc/release-2.6.md): the export
+# needs upstream's repository (UPSTREAM_GIT); its check needs no upstream
+# source and runs in make test
+.PHONY: export-2.6 check-export
+export-2.6: tree
+	$(CONTRIB)/export-2.6
+
+check-export:
+	$(CONTRIB)/check-export --prove
+
 # series release N into build/release/: the dist tarball (make distcheck,
 # then ./configure && make check in a clean directory), the queue tarball,
 # SHA256SUMS, the NEWS entry (contrib/make-release; RELEASE_TAG=1 also tags
@@ -126,6 +136,7 @@ lint:
 	shellcheck -x $(filter-out %.mk %.awk,$(wildcard $(CONTRIB)/*)) .ci/run \
 		$(wildcard tests/*/*.sh)
 	$(CONTRIB)/check-docs --prove
+	$(CONTRIB)/check-identity --prove
 
 # Every test.  One step after the other, except where bg-start-X starts
 # step X in the background and bg-wait-X waits for it and shows its log
@@ -139,7 +150,7 @@ lint:
 # t_net.sh needs dummy interfaces, so it runs in the guest (storm-tnet).
 # storm-test runs storm-ci, storm-tnet and storm-debian13 on one boot of the
 # guest.
-test: deps lint check-ledger check-fetch watch-debian roundtrip bg-start-caches check-series build check-nodco \
+test: deps lint check-ledger check-fetch watch-debian roundtrip check-export bg-start-caches check-series build check-nodco \
 	prove-tests flavors review-series bg-start-fuzz-ci asan-check bg-wait-fuzz-ci \
 	bg-wait-caches debian13 storm-test bg-start-debian12 autopkgtest-vm-debian13 bg-wait-debian12
 
