@@ -185,3 +185,16 @@ storm-bench-debian12-fixed: build debian12 dkms-debian12
 storm-debian13: debian13
 storm-test: build debian13
 storm storm-scale: build build-stock build-upstream26
+
+# The fork's signed apt repository of both Debian releases in build/apt-repo/
+# (doc/apt.md; APT_REPO_KEY signs with a distributor's key); the packages
+# are built first only when they are missing.  apt-repo-test proves its
+# policy in the Debian 12 and 13 guests (not in 'make test': two boots).
+.PHONY: apt-repo apt-repo-test
+DKMS_DEBIAN12_DEB := $(PKG_DIR)/dkms-debian12/openvpn-dco-dkms_$(shell awk '$$1 == "dkms" && $$2 == "debian12" { print $$3 "+dcofork" $$5 }' sources.lock)_all.deb
+$(DKMS_DEBIAN12_DEB):
+	$(CONTRIB)/dkms-package debian12
+apt-repo: | $(DEBIAN12_CHANGES) $(DEBIAN13_CHANGES) $(DKMS_DEBIAN12_DEB)
+	$(CONTRIB)/apt-repo
+apt-repo-test: apt-repo
+	tests/apt/apt-repo-test.sh
