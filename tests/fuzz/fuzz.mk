@@ -8,17 +8,22 @@
 #   FUZZ_ARGS, FUZZ_DIR, ASAN_DETECT_LEAKS.  See tests/fuzz/README.md.
 FUZZ_MK_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: fuzz-build fuzz-ci fuzz asan-check
+.PHONY: fuzz-build fuzz-ci fuzz fuzz-cc asan-check
 
+# both libFuzzer harnesses; the second build reuses the daemon's objects
 fuzz-build: tree
 	$(CONTRIB)/install-deps fuzz
 	$(FUZZ_MK_DIR)/build.sh
+	HARNESS=fuzz_control_channel $(FUZZ_MK_DIR)/build.sh
 
 fuzz-ci: fuzz-build
 	$(FUZZ_MK_DIR)/run.sh ci
 
 fuzz: fuzz-build
-	$(FUZZ_MK_DIR)/run.sh long
+	$(FUZZ_MK_DIR)/run.sh long fuzz_dco_netlink
+
+fuzz-cc: fuzz-build
+	$(FUZZ_MK_DIR)/run.sh long fuzz_control_channel
 
 asan-check: tree
 	$(FUZZ_MK_DIR)/asan-check.sh

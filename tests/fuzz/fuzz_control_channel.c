@@ -161,6 +161,7 @@ struct fuzz_server
     struct context client;          /**< holds the client's wrap keys */
     struct tls_wrap_ctx cwrap;      /**< the client's control channel wrap */
     struct buffer wrapbuf;
+    struct buffer no_wkc;           /**< tls-crypt: an empty WKc */
     int listen_pair[2];             /**< TCP: "listening" socket, never readable */
 };
 
@@ -386,6 +387,11 @@ client_init(struct fuzz_server *s, struct gc_arena *gc)
         case 2:
             c->options.ce.tls_crypt_file = key_path("ta.key", gc);
             s->cwrap.mode = TLS_WRAP_CRYPT;
+            /* tls_wrap_control() appends the WKc to a V3 reset or a
+             * P_CONTROL_WKC_V1, which a real tls-crypt client never
+             * sends; the fuzzer may: append nothing */
+            s->no_wkc = alloc_buf(1);
+            s->cwrap.tls_crypt_v2_wkc = &s->no_wkc;
             break;
 
         case 3:
@@ -503,8 +509,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     {
         fake_fail("cannot redirect stdout");
     }
-    /* every message reaches x_msg(): debug arguments are evaluated too */
-    set_debug_level(11, 0);
+    /* every message reaches x_msg(): debug arguments are evaluated too
+     * (FUZZ_DEBUG_LEVEL lowers it, for speed) */
+    const char *level = getenv("FUZZ_DEBUG_LEVEL");
+    set_debug_level(level ? atoi(level) : 11, 0);
     /* what init_verb_mute() sets: I/O errors are logged, not fatal */
     set_check_status(D_LINK_ERRORS, D_READ_WRITE);
     update_time();
@@ -787,6 +795,185 @@ server_end(struct fuzz_server *s)
     initial_rate_limit_free(m->initial_rate_limiter);
     m->initial_rate_limiter = initial_rate_limit_init(m->top.options.cf_initial_max,
                                                       m->top.options.cf_initial_per);
+}
+
+/* ------------------------------------------------------------------------ */
+/* structure-aware mutation                                                 */
+/* ------------------------------------------------------------------------ */
+
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+
+/** Where the records of an input start (after the flag byte) */
+static int
+split_records(const uint8_t *data, size_t size, size_t *off, size_t *len,
+              int max)
+{
+    size_t pos = 1;
+    int n = 0;
+
+    while (n < max && pos + 3 <= size)
+    {
+        size_t l = ((size_t)data[pos + 1] << 8) | data[pos + 2];
+        if (pos + 3 + l > size)
+        {
+            l = size - pos - 3;
+        }
+        off[n] = pos;
+        len[n] = 3 + l;
+        pos += 3 + l;
+        n++;
+    }
+    return n;
+}
+
+/** xorshift32 on the seed libFuzzer gives a mutator */
+static unsigned int
+mut_rand(unsigned int *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 17;
+    *state ^= *state << 5;
+    return *state;
+}
+
+/**
+ * Mutations that keep the record structure: the byte-level mutations of
+ * libFuzzer on one record's packet with its length fixed up afterwards,
+ * dropping, duplicating or swapping whole records, a new ctl byte.
+ * Otherwise a mutation of one length field shifts every record after it,
+ * and sequences of valid packets (a reset, then an ACK, then a
+ * ClientHello) hardly ever come out of mutating inputs.  Half of the time
+ * libFuzzer's own mutations run on the whole input.
+ */
+size_t
+LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+                        unsigned int seed)
+{
+    static uint8_t out[65536];
+    size_t off[MAX_RECORDS], len[MAX_RECORDS];
+    unsigned int st = seed ? seed : 1;
+    int n = size > 0 ? split_records(data, size, off, len, MAX_RECORDS) : 0;
+
+    if (n == 0 || max_size > sizeof(out) || mut_rand(&st) % 2 == 0)
+    {
+        return LLVMFuzzerMutate(data, size, max_size);
+    }
+
+    int r = (int)(mut_rand(&st) % (unsigned int)n);
+    size_t o = 1;
+    out[0] = data[0];
+    switch (mut_rand(&st) % 5)
+    {
+        case 0: /* drop record r */
+            for (int i = 0; i < n; i++)
+            {
+                if (i != r)
+                {
+                    memcpy(out + o, data + off[i], len[i]);
+                    o += len[i];
+                }
+            }
+            break;
+
+        case 1: /* duplicate record r */
+            if (size + len[r] > max_size || n >= MAX_RECORDS)
+            {
+                return LLVMFuzzerMutate(data, size, max_size);
+            }
+            for (int i = 0; i < n; i++)
+            {
+                memcpy(out + o, data + off[i], len[i]);
+                o += len[i];
+                if (i == r)
+                {
+                    memcpy(out + o, data + off[i], len[i]);
+                    o += len[i];
+                }
+            }
+            break;
+
+        case 2: /* swap records r and r+1 */
+            for (int i = 0; i < n; i++)
+            {
+                int j = (i == r && r + 1 < n) ? r + 1 : (i == r + 1 ? r : i);
+                memcpy(out + o, data + off[j], len[j]);
+                o += len[j];
+            }
+            break;
+
+        case 3: /* a new ctl byte for record r */
+            memcpy(out + 1, data + 1, size - 1);
+            o = size;
+            out[off[r]] = (uint8_t)mut_rand(&st);
+            break;
+
+        default: /* mutate record r's packet, then fix its length */
+        {
+            size_t room = max_size - (size - len[r]);
+            if (room < 3)
+            {
+                return LLVMFuzzerMutate(data, size, max_size);
+            }
+            memcpy(out + 1, data + 1, off[r] - 1);
+            o = off[r];
+            memcpy(out + o, data + off[r], len[r]);
+            size_t l = LLVMFuzzerMutate(out + o + 3, len[r] - 3,
+                                        min_int((int)room - 3, MAX_PACKET));
+            out[o + 1] = (uint8_t)(l >> 8);
+            out[o + 2] = (uint8_t)l;
+            o += 3 + l;
+            for (int i = r + 1; i < n; i++)
+            {
+                memcpy(out + o, data + off[i], len[i]);
+                o += len[i];
+            }
+            break;
+        }
+    }
+    if (o > max_size)
+    {
+        return LLVMFuzzerMutate(data, size, max_size);
+    }
+    memcpy(data, out, o);
+    return o;
+}
+
+/**
+ * Cross-over at record boundaries: the flag byte and the first records of
+ * one input, the last records of the other
+ */
+size_t
+LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1,
+                          const uint8_t *data2, size_t size2,
+                          uint8_t *out, size_t max_out_size, unsigned int seed)
+{
+    size_t off1[MAX_RECORDS], len1[MAX_RECORDS];
+    size_t off2[MAX_RECORDS], len2[MAX_RECORDS];
+    unsigned int st = seed ? seed : 1;
+
+    if (size1 < 1 || max_out_size < 1)
+    {
+        return 0;
+    }
+    int n1 = split_records(data1, size1, off1, len1, MAX_RECORDS);
+    int n2 = size2 > 0 ? split_records(data2, size2, off2, len2, MAX_RECORDS) : 0;
+    int k1 = (int)(mut_rand(&st) % (unsigned int)(n1 + 1));
+    int k2 = (int)(mut_rand(&st) % (unsigned int)(n2 + 1));
+    size_t o = 1;
+
+    out[0] = data1[0];
+    for (int i = 0; i < k1 && o + len1[i] <= max_out_size; i++)
+    {
+        memcpy(out + o, data1 + off1[i], len1[i]);
+        o += len1[i];
+    }
+    for (int i = k2; i < n2 && o + len2[i] <= max_out_size
+         && i - k2 + k1 < MAX_RECORDS; i++)
+    {
+        memcpy(out + o, data2 + off2[i], len2[i]);
+        o += len2[i];
+    }
+    return o;
 }
 
 int
