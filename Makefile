@@ -7,7 +7,7 @@ CONTRIB := contrib
 
 .PHONY: all help deps fetch check-fetch tree tree-stock tree-debian13 tree-debian12 \
 	build build-stock build-upstream26 build-nodco check check-quick check-nodco check-series export queue \
-	roundtrip prove-tests flavors refresh-lock lint check-ledger test clean caches chroot-debian12 chroot-debian13 \
+	roundtrip prove-tests prove-security flavors refresh-lock lint check-ledger test clean caches chroot-debian12 chroot-debian13 \
 	watch-debian
 
 all: build
@@ -88,6 +88,16 @@ check-series: tree
 prove-tests: deps fetch
 	$(CONTRIB)/prove-tests
 
+# mutation testing of the fork-only code against the fake-kernel tests
+# (tests/mutate/mutate.py; MUTATE_MAX, MUTATE_SEED); not in 'make test'
+.PHONY: mutate
+mutate: tree
+	nice -n 10 tests/mutate/mutate.py
+
+# the test of each security fix fails without the fix (contrib/prove-security)
+prove-security: tree
+	$(CONTRIB)/prove-security
+
 # the tree now is what patches/ holds: no reassembly for the new mtimes
 export:
 	$(CONTRIB)/export-series
@@ -151,7 +161,7 @@ lint:
 # storm-test runs storm-ci, storm-tnet and storm-debian13 on one boot of the
 # guest.
 test: deps lint check-ledger check-fetch watch-debian roundtrip check-export bg-start-caches check-series build check-nodco \
-	prove-tests flavors review-series bg-start-fuzz-ci asan-check bg-wait-fuzz-ci \
+	prove-tests prove-security flavors review-series bg-start-fuzz-ci asan-check bg-wait-fuzz-ci \
 	bg-wait-caches debian13 storm-test bg-start-debian12 autopkgtest-vm-debian13 bg-wait-debian12
 
 # what the background steps of 'make test' build: the Debian 13 guest
