@@ -13,7 +13,9 @@ OUTPREFIX-scale.png (drain time against N).
 table and exit 1 unless there are STORMS storms and every one ended with
 0 stale instances, 0 max-clients rejections, all N clients reconnected and
 the server alive, without a death or a missing overrun in its outcome; a
-"sigterm" storm must end with a clean exit.
+"sigterm" storm must end with a clean exit; in an "overrun" storm some of
+the kernel's own DEL_PEERs must have been lost and the resync must have
+confirmed and reaped every client whose DEL_PEER was lost, and no other.
 """
 import calendar
 import functools
@@ -244,12 +246,28 @@ def check_clean(rows, n, expected):
                 bad.append("server died")
             if outcome.startswith(("died", "NO OVERRUN")):
                 bad.append(outcome)
+            if r["scenario"] == "overrun" and not outcome.startswith("died"):
+                # the real DEL_PEERs must have been lost, and the resync
+                # must have confirmed and reaped exactly those clients
+                lost, reaped = r.get("lost", -1), r.get("resync_reaped", -1)
+                if lost <= 0:
+                    bad.append("no real notification lost (kernel deleted %s, %s closed by "
+                               "their DEL_PEER)" % (r.get("kernel_deleted"), r.get("notified")))
+                elif reaped != lost or r.get("resync_confirmed", -1) != lost:
+                    bad.append("resync confirmed %s and reaped %s of %s clients whose "
+                               "notification was lost (%s closed otherwise)"
+                               % (r.get("resync_confirmed"), reaped, lost, r.get("other_closed")))
         if bad:
             failed += 1
             print("FAIL %s: %s" % (name, ", ".join(bad)))
         elif r["scenario"] == "sigterm":
             passed += 1
             print("ok   %s: %s" % (name, outcome))
+        elif r["scenario"] == "overrun":
+            passed += 1
+            print("ok   %s: 0 stale, 0 rejections, %d/%d reconnected; %d of %d notifications "
+                  "lost, the resync confirmed and reaped all %d (%s)"
+                  % (name, n, n, r["lost"], r["kernel_deleted"], r["resync_reaped"], outcome))
         else:
             passed += 1
             print("ok   %s: 0 stale, 0 rejections, %d/%d reconnected (%s)" % (name, n, n, outcome))

@@ -21,9 +21,11 @@
 #                           new process, new port) and reconnects
 #               overrun     UDP; server SIGSTOPped, its netlink queue filled
 #                           by STORM_FLOOD foreign DEL_PEERs (a second ovpn-dco
-#                           interface in the guest), all N peers expire (their
-#                           DEL_PEERs are dropped), SIGCONT: the server must
-#                           survive and reap every instance by resyncing
+#                           interface in the guest) before any peer expires,
+#                           then all N peers expire (their DEL_PEERs are
+#                           dropped), SIGCONT: the server must survive and
+#                           its resync must confirm and reap every client
+#                           whose DEL_PEER was lost, and no other
 #               sighup      UDP; server SIGSTOPped, all N peers expire (their
 #                           DEL_PEERs queue up), SIGHUP + SIGCONT: the server
 #                           restarts with the storm queued; clients come back
@@ -325,8 +327,8 @@ nft_drop() { # nft match expression whose packets are dropped on input
 }
 
 json_row() { # storm# stale kpeers inst status_file t0s rej reconnected alive reconnect_s outcome server_cpu_s
-    printf '{"build":"%s","scenario":"%s","n":%d,"storm":%d,"stale":%s,"kernel_peers":%d,"instances":%d,"status_file_clients":%d,"secs_expiry_to_zero":%s,"rejections":%d,"reconnected":%d,"reconnect_secs":%s,"server_alive":%s,"outcome":"%s","initial_connected":%d,"t_storm":%s,"t_expected_expiry":%s,"server_cpu_secs":%s}\n' \
-        "$BUILD_LABEL" "$SCENARIO" "$N" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "${10}" "$9" "${11//[\"\\]/}" "$INIT_CONNECTED" "$T_DROP" "$T_EXP" "${12:-null}" >>"$OUT/storms.jsonl"
+    printf '{"build":"%s","scenario":"%s","n":%d,"storm":%d,"stale":%s,"kernel_peers":%d,"instances":%d,"status_file_clients":%d,"secs_expiry_to_zero":%s,"rejections":%d,"reconnected":%d,"reconnect_secs":%s,"server_alive":%s,"outcome":"%s","initial_connected":%d,"t_storm":%s,"t_expected_expiry":%s,"server_cpu_secs":%s%s}\n' \
+        "$BUILD_LABEL" "$SCENARIO" "$N" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "${10}" "$9" "${11//[\"\\]/}" "$INIT_CONNECTED" "$T_DROP" "$T_EXP" "${12:-null}" "${OV_JSON:+,$OV_JSON}" >>"$OUT/storms.jsonl"
 }
 
 # The server's CPU time so far (user + system, seconds; /proc/PID/stat
@@ -424,25 +426,38 @@ trigger_kill_churn() {
 }
 # overrun/sighup/sigterm: stop the server, let every peer expire while it
 # cannot read (their DEL_PEERs queue up on its netlink socket, or are
-# dropped once the queue is full), then let it continue.
+# dropped once the queue is full), then let it continue.  overrun fills
+# the queue first, with foreign DEL_PEERs, and only then lets the peers
+# expire: the server's own N DEL_PEERs are the ones the kernel drops, so
+# only the resync can reap their clients (overrun_counts).
 trigger_queue() {
-    local s=$1 t0 sig=""
+    local s=$1 t0 sig="" round
     gssh "kill -STOP $SERVER_PID" || die "cannot stop the server"
     event "storm $s: server stopped (SIGSTOP)"
-    nft_drop "udp dport $STORM_VPN_PORT"
-    T_DROP=$(date +%s.%N)
-    event "storm $s: inbound VPN UDP dropped; the kernel expires every peer within ${SERVER_TIMEOUT}s"
+    KP_BEFORE=$(kpeers)
+    LOG0=$(gssh "wc -l <$GDIR/server.log")
     if [[ $SCENARIO == overrun ]]; then
         gssh "ip link del $FLOOD_DEV 2>/dev/null; ip link add dev $FLOOD_DEV type ovpn-dco" ||
             die "cannot create $FLOOD_DEV"
-        event "storm $s: $(gssh "dco_peers --flood $FLOOD_DEV $FLOOD") on $FLOOD_DEV"
+        # until the queue is full: the kernel has dropped a foreign one
+        for ((round = 1; round <= 4; round++)); do
+            event "storm $s: $(gssh "dco_peers --flood $FLOOD_DEV $FLOOD") on $FLOOD_DEV"
+            DROPS0=$(netlink_sock 9)
+            ((DROPS0 > 0)) && break
+        done
         gssh "ip link del $FLOOD_DEV"
+        DROPS0=$(netlink_sock 9)
+        event "storm $s: before any peer expires: kernel peers $(kpeers), server's netlink queue $(netlink_sock 5) bytes, $DROPS0 foreign notifications dropped"
     fi
+    nft_drop "udp dport $STORM_VPN_PORT"
+    T_DROP=$(date +%s.%N)
+    event "storm $s: inbound VPN UDP dropped; the kernel expires every peer within ${SERVER_TIMEOUT}s"
     t0=$SECONDS
     while (($(kpeers) > 0 && SECONDS - t0 < SERVER_TIMEOUT + GRACE)); do sleep 2; done
     sleep 2
     DROPS=$(netlink_sock 9)
-    event "storm $s: kernel peers $(kpeers); server's netlink queue $(netlink_sock 5) bytes, $DROPS dropped"
+    KP_AT_CONT=$(kpeers)
+    event "storm $s: kernel peers $KP_AT_CONT; server's netlink queue $(netlink_sock 5) bytes, $DROPS dropped"
     case $SCENARIO in
         sighup) sig=HUP ;;
         sigterm) sig=TERM ;;
@@ -534,10 +549,35 @@ print(s.getsockname()[1])' "$VM_HOST_IP2" "$victim" "$VM_GUEST_IP" "$STORM_VPN_P
     return "$rc"
 }
 
+# overrun: whose notification was lost, and who reaped them.  The kernel
+# deleted KP_BEFORE - KP_AT_CONT peers while the server was stopped; the
+# server log since then says which clients were closed by their DEL_PEER
+# (the kernel's reason), which by the resync ("peer gone from kernel,
+# notification lost", after a GET_PEER said -ENOENT) and which otherwise
+# (e.g. its own ping-restart timer).  Lost = deleted - notified; storm-ci
+# wants lost > 0 and every lost one reaped by the resync, no more
+# (report.py): a resync that reaped a client whose peer the kernel still
+# had would count one more.
+overrun_counts() {
+    local c
+    c=$(gssh "tail -n +$((LOG0 + 1)) $GDIR/server.log | awk '
+        /,ovpn-dco: peer gone from kernel, notification lost\] received, client-instance/ { r++; next }
+        /,ovpn-dco: [^]]*\] received, client-instance/ { n++; next }
+        /received, client-instance (exiting|restarting)/ { o++; next }
+        /resync: peer-id [0-9]+ is gone from the kernel/ { g++ }
+        END { print n + 0, r + 0, o + 0, g + 0 }'") || c="-1 -1 -1 -1"
+    read -r OV_NOTIFIED OV_REAPED OV_OTHER OV_CONFIRMED <<<"$c"
+    OV_DELETED=$((KP_BEFORE - KP_AT_CONT))
+    OV_LOST=$((OV_DELETED - OV_NOTIFIED))
+    OV_JSON=$(printf '"kernel_deleted":%d,"notified":%d,"lost":%d,"resync_confirmed":%d,"resync_reaped":%d,"other_closed":%d' \
+        "$OV_DELETED" "$OV_NOTIFIED" "$OV_LOST" "$OV_CONFIRMED" "$OV_REAPED" "$OV_OTHER")
+    event "storm $s: overrun: the kernel deleted $OV_DELETED peers while the server was stopped; $OV_NOTIFIED closed by their DEL_PEER, so $OV_LOST notifications lost; the resync confirmed $OV_CONFIRMED gone and reaped $OV_REAPED; $OV_OTHER closed otherwise"
+}
+
 one_storm() {
     local s=$1 load trigger restore now kp_after stale t_zero secs inst kp stf rej alive reconn outcome cpu0 cpu1 cpu t1
     read -r load trigger restore <<<"${PLAN[$SCENARIO]}"
-    T_DROP=0 T_EXP=0 T_FROM=0 LEFT=0 DROPS=""
+    T_DROP=0 T_EXP=0 T_FROM=0 LEFT=0 DROPS="" OV_JSON=""
     log "=== storm $s/$K ($BUILD_LABEL, $SCENARIO, N=$N) ==="
     if [[ $load == stress ]]; then
         STRESS_PID=$(gssh "nohup stress-ng --cpu $VM_CPUS --timeout $((SERVER_TIMEOUT + GRACE + 20))s >/dev/null 2>&1 </dev/null & echo \$!")
@@ -599,6 +639,7 @@ one_storm() {
     elif [[ $alive != true ]]; then
         outcome="died: $(gssh "tail -n1 $GDIR/server.log" 2>/dev/null | cut -c21- | cut -c1-80)"
     elif [[ $SCENARIO == overrun ]]; then
+        overrun_counts
         outcome="$DROPS notifications dropped; resync: $(gssh "grep -o -m1 'resynchronized with the kernel after netlink overrun: .*' $GDIR/server.log; true" | sed 's/.*overrun: //' | cut -c1-80)"
         [[ $DROPS -gt 0 ]] || outcome="NO OVERRUN (rig did not fill the queue): $outcome"
     else
