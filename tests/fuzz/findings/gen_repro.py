@@ -18,9 +18,13 @@
 """Write the inputs of the fuzz findings (see README.md) into a directory.
 
 Usage: gen_repro.py OUTDIR
-Then: build/fuzz/fuzz_dco_netlink OUTDIR/finding-N
+Then: build/fuzz/fuzz_dco_netlink OUTDIR/finding-N, and
+build/fuzz/fuzz_control_channel OUTDIR/cc-finding-N*
 F1-F3 and F5 are the inputs libFuzzer saved (byte for byte); F4 is built
-with the seed generator's helpers.
+with the seed generator's helpers.  C1 (the control channel harness):
+cc-finding-1 is the minimised input libFuzzer saved, cc-finding-1-v2 the
+first one it saved (byte for byte), cc-finding-1-tcp-none the sequence as
+the issue describes it, built with gen_seeds_cc.py's helpers.
 """
 
 import os
@@ -29,6 +33,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import gen_seeds as g  # noqa: E402
+import gen_seeds_cc as cc  # noqa: E402
 
 FOUND = {
     # NLMSG_ERROR, NLM_F_REQUEST|NLM_F_ACK_TLVS (not capped), error -22,
@@ -51,6 +56,21 @@ FOUND = {
 }
 
 
+# fuzz_control_channel (flag byte, then ctl, u16 length, packet records)
+FOUND_CC = {
+    # TCP, tls-crypt, harness-wrapped: a truncated reset, a reset carrying
+    # the early-negotiation TLV with EARLY_NEG_FLAG_RESEND_WKC, a 1-byte
+    # packet; SIGSEGV (NULL WKc) in tls_wrap_control()
+    "cc-finding-1": "0608000a38290000000000000000080014381122334455667788"
+                    "000000000000010002000108000138",
+    # UDP, tls-crypt-v2 (legacy packet-ids): V3 resets with the TLV; the
+    # server appends its empty WKc (memcpy from NULL, UBSan)
+    "cc-finding-1-v2": "0308001450112233445566778800000000000001000200014400"
+                       "0008001450112233445566778800000000000001000200014400"
+                       "00460000470000460000470000",
+}
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen_repro.py OUTDIR")
@@ -69,6 +89,14 @@ def main():
         g.nest(g.ATTR_DEL_PEER, g.u8(g.DEL_PEER_ATTR_REASON, 2),
                g.u32(g.DEL_PEER_ATTR_PEER_ID, 1))
         + g.attr(g.ATTR_IFINDEX, b""))
+    inputs.update({k: bytes.fromhex(v) for k, v in FOUND_CC.items()})
+    # TCP, no wrap: the reset with the TLV, then an ACK of the server's
+    # reset (SIGSEGV in write_outgoing_tls_ciphertext())
+    inputs["cc-finding-1-tcp-none"] = (
+        bytes([cc.TCP])
+        + cc.rec(cc.control(cc.P_CONTROL_HARD_RESET_CLIENT_V2, 0,
+                            cc.TLV_RESEND_WKC))
+        + cc.rec(cc.ack([0])))
     for name, data in sorted(inputs.items()):
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
