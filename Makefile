@@ -177,6 +177,20 @@ bg-start-%:
 bg-wait-%:
 	$(CONTRIB)/background wait $*
 
+# cross-build the tree for arm64, armhf and s390x with Debian's cross
+# toolchains, every unit test driver under qemu-user, and the DCO ifmode
+# check with and without #13 (tests/cross/README.md).  Not in make test:
+# too slow on two cores (tests/cross/RESULTS.md).
+CROSS_ARCHS := arm64 armhf s390x
+.PHONY: cross $(CROSS_ARCHS:%=cross-%)
+cross: tree
+	tests/cross/cross.sh deps $(CROSS_ARCHS)
+	tests/cross/cross.sh run $(CROSS_ARCHS)
+
+$(CROSS_ARCHS:%=cross-%): cross-%: tree
+	tests/cross/cross.sh deps $(CROSS_ARCHS)
+	tests/cross/cross.sh run $*
+
 clean:
 	rm -rf build
 

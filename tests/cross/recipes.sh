@@ -41,6 +41,12 @@ failed=0
 
 mapfile -t series < <(awk 'NF && $1 !~ /^#/ { print $1 }' "$queue/series")
 
+# the queue's patches that change autotools input (doc/consuming.md)
+for p in "${series[@]}"; do
+    f=$(awk '/^diff --git / && ($3 ~ /(Makefile\.am|configure\.ac|\.m4)$/) { sub(/^a\//, "", $3); printf "%s ", $3 }' "$queue/$p")
+    [ -z "$f" ] || printf 'autotools input: %s: %s\n' "$p" "$f"
+done
+
 report()
 {
     printf '%s\n' "$*" | tee -a "$results"
