@@ -654,6 +654,18 @@ check_top(struct fuzz_server *s)
 }
 
 /**
+ * multi_get_timeout(), as the loops call it before they wait: whether the
+ * earliest instance timer is due now (the wait would time out at once)
+ */
+static bool
+instance_timer_due(struct multi_context *m)
+{
+    multi_get_timeout(m, &m->top.c2.timeval);
+    return m->earliest_wakeup && m->top.c2.timeval.tv_sec == 0
+           && m->top.c2.timeval.tv_usec == 0;
+}
+
+/**
  * Turns of the UDP server loop: write what is pending, read the datagram
  * if there is one, serve the instance timers that are due, until idle
  */
@@ -664,9 +676,7 @@ udp_loop(struct fuzz_server *s)
 
     for (int turn = 0; turn < MAX_LOOP_TURNS; turn++)
     {
-        multi_get_timeout(m, &m->top.c2.timeval);
-        bool due = m->earliest_wakeup && m->top.c2.timeval.tv_sec == 0
-                   && m->top.c2.timeval.tv_usec == 0;
+        bool due = instance_timer_due(m);
 
         /* what io_wait() would report, in the order p2mp_iow_flags()
          * asks for: output first */
@@ -710,9 +720,7 @@ tcp_loop(struct fuzz_server *s)
 
     for (int turn = 0; turn < MAX_LOOP_TURNS; turn++)
     {
-        multi_get_timeout(m, &m->top.c2.timeval);
-        bool due = m->earliest_wakeup && m->top.c2.timeval.tv_sec == 0
-                   && m->top.c2.timeval.tv_usec == 0;
+        bool due = instance_timer_due(m);
         /* never block: the clock only moves with the input */
         m->top.c2.timeval.tv_sec = 0;
         m->top.c2.timeval.tv_usec = 0;
