@@ -52,7 +52,7 @@ make_repo()
 {
     local dir=$1 origin=$2 label=$3 codename=$4 key
     shift 4
-    key=$(gpg --batch --with-colons --list-secret-keys | awk -F: '$1 == "fpr" { print $10; exit }')
+    key=$(gpg --batch --with-colons --list-secret-keys | awk -F: '$1 == "fpr" && !k { k = $10 } END { print k }')
     rm -rf "$dir" "$dir.work"
     mkdir -p "$dir.work/conf"
     printf 'Origin: %s\nLabel: %s\nCodename: %s\nArchitectures: %s\nComponents: main\nSignWith: %s\n' \
@@ -65,12 +65,13 @@ make_repo()
 debian_deb()
 {
     local v=$1 suite=$2 d=$OUT/debian-apt uris main sec f
-    f=$(find "$OUT/debian" -name "openvpn_${v#*:}_$arch.deb" 2>/dev/null | head -n1)
+    mkdir -p "$OUT/debian"
+    f=$(find "$OUT/debian" -name "openvpn_${v#*:}_$arch.deb" -print -quit)
     if [ -n "$f" ]; then printf '%s\n' "$f"; return; fi
     uris=$(apt_archive_uris)
     main=$(awk '$1 == "main" { print $2 }' <<<"$uris")
     sec=$(awk '$1 == "security" { print $2 }' <<<"$uris")
-    mkdir -p "$d"/{etc/sources.list.d,state,lists/partial,cache/archives/partial} "$OUT/debian"
+    mkdir -p "$d"/{etc/sources.list.d,etc/preferences.d,etc/apt.conf.d,state,lists/partial,cache/archives/partial}
     printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' "$main" "$suite" >"$d/etc/sources.list"
     [ -z "$sec" ] || printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s-security main\n' "$sec" "$suite" >>"$d/etc/sources.list"
     local apt=(apt-get -qq -o Dir::Etc="$d/etc" -o Dir::Etc::SourceList="$d/etc/sources.list"
@@ -79,7 +80,9 @@ debian_deb()
         -o APT::Sandbox::User=root -o Debug::NoLocking=1)
     "${apt[@]}" update >&2 || die "apt-get update of Debian's $suite failed"
     (cd "$OUT/debian" && "${apt[@]}" download "openvpn=$v" >&2) || die "Debian's openvpn $v is not in the archive"
-    find "$OUT/debian" -name "openvpn_${v#*:}_$arch.deb" | head -n1
+    f=$(find "$OUT/debian" -name "openvpn_${v#*:}_$arch.deb" -print -quit)
+    [ -n "$f" ] || die "apt-get download left no openvpn_${v#*:}_$arch.deb"
+    printf '%s\n' "$f"
 }
 
 t0_all=$SECONDS
@@ -120,6 +123,8 @@ for flavor in "$@"; do
         shift
         printf '\n### %s\n# %s\n' "$title" "$*" >>"$log"
         out=$(g "{ $*; } 2>&1") || rc=$?
+        # dpkg's "(Reading database ... 5%" progress, once per run, not 20 times
+        out=$(printf '%s\n' "$out" | sed 's/(Reading database \.\.\. [0-9]*%//g')
         printf '%s\n' "$out" >>"$log"
         printf '[%s] ### %s\n%s\n' "$flavor" "$title" "$out" >&2
         [ "$rc" = 0 ] || die "$flavor: '$*' failed ($rc); transcript: $log"
