@@ -6,7 +6,9 @@
 # warnings must appear at each step; the versions are checked by dpkg and by
 # `openvpn --version`.
 #
-# Usage: tests/apt/apt-repo-test.sh [debian12|debian13]...   (default both)
+# Usage: tests/apt/apt-repo-test.sh [order|debian12|debian13]...
+#   (default all three; order: only the version order of the Debian 12 to
+#   13 upgrade, on the host, no guest)
 # Environment: APT_REPO_DIR (default build/apt-repo, made by contrib/apt-repo
 #   with its test key), VM_NS/VM_TAP/VM_RUN (default dcoapt, aptap0,
 #   /run/dcofork-apt-vm: a guest of its own beside the storm rig's).
@@ -26,8 +28,27 @@ export GNUPGHOME=$BUILD_DIR/apt-repo-testkey
 [ -s "$REPO/dcofork-archive-keyring.gpg" ] || die "no repository in $REPO: run 'make apt-repo' first"
 [ -d "$GNUPGHOME" ] || die "no test key in $GNUPGHOME: the test signs its stand-in of Debian's security suite with it ('make apt-repo' makes it)"
 command -v reprepro >/dev/null 2>&1 || die "reprepro is missing ('make apt-repo' installs it)"
-[ $# -gt 0 ] || set -- debian12 debian13
+[ $# -gt 0 ] || set -- order debian12 debian13
 mkdir -p "$OUT"
+
+# The Debian 12 to 13 upgrade (doc/apt.md): the fork's bookworm openvpn
+# sorts below Debian's trixie openvpn, which sorts below the fork's trixie
+# build, and trixie's own module package replaces the fork's bookworm one.
+check_order()
+{
+    local d12 d13 k12 k13 krel a b
+    d12=$(debian_version debian12)
+    d13=$(debian_version debian13)
+    # dkms debian12 <bookworm's version> <trixie's, whose fixes it takes> <release>
+    read -r _ _ k12 k13 krel < <(lock_lines dkms)
+    set -- "$d12+dcofork$release" "$d13" "$d13+dcofork$release"
+    if ! dpkg --compare-versions "$1" lt "$2" || ! dpkg --compare-versions "$2" lt "$3"; then
+        die "12 to 13: expected $1 < $2 < $3"
+    fi
+    a=$k12+dcofork$krel b=$k13
+    dpkg --compare-versions "$a" lt "$b" || die "12 to 13: expected openvpn-dco-dkms $a < $b"
+    step "12 to 13: openvpn $1 < Debian's $2 < the fork's $3; openvpn-dco-dkms $a < trixie's $b"
+}
 
 # next_revision V: Debian's next update of V (its last number plus one)
 next_revision()
@@ -87,6 +108,7 @@ debian_deb()
 
 t0_all=$SECONDS
 for flavor in "$@"; do
+    if [ "$flavor" = order ]; then check_order; continue; fi
     t0=$SECONDS
     suite=$(debian_suite "$flavor")
     dver=$(debian_version "$flavor")
