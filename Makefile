@@ -104,10 +104,10 @@ export:
 	test ! -d build/fork/tree/.git || touch build/fork/tree/.git/assembled
 
 # the whole queue on pristine 2.6.14 for vendors: the upstream commits taken
-# from Debian, then our series (doc/consuming.md)
+# from Debian (0000-dNN-*), then our series under its own numbers (00NN-*,
+# as in patches/); doc/consuming.md, "Patch numbers"
 queue: tree
-	FROM=v$$(awk '$$1 == "upstream" { print $$2 }' sources.lock) \
-		$(CONTRIB)/export-series build/fork/tree build/queue
+	$(CONTRIB)/export-queue build/fork/tree build/queue
 
 roundtrip: tree
 	$(CONTRIB)/roundtrip

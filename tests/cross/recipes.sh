@@ -41,6 +41,19 @@ failed=0
 
 mapfile -t series < <(awk 'NF && $1 !~ /^#/ { print $1 }' "$queue/series")
 
+# qnum PATCH: the patch's number in the queue (doc/consuming.md, "Patch
+# numbers"): 0030 for series patch #30 (0030-<slug>.patch), d02 for the
+# second upstream commit taken from Debian (0000-d02-<slug>.patch)
+qnum()
+{
+    local n=${1%%-*}
+    if [ "$n" = 0000 ]; then
+        n=${1#0000-}
+        n=${n%%-*}
+    fi
+    printf '%s\n' "$n"
+}
+
 # the queue's patches that change autotools input (doc/consuming.md)
 for p in "${series[@]}"; do
     f=$(awk '/^diff --git / && ($3 ~ /(Makefile\.am|configure\.ac|\.m4)$/) { sub(/^a\//, "", $3); printf "%s ", $3 }' "$queue/$p")
@@ -75,7 +88,7 @@ buildroot()
     git --git-dir="$git" show "$rev:package/openvpn/openvpn.mk" | grep -q '^OPENVPN_VERSION = 2\.6\.14$' \
         || die "Buildroot $tag does not ship 2.6.14"
     for p in "${series[@]}"; do
-        [ -n "$skip" ] && [[ "$p" == "$skip"-* ]] && continue
+        [ -n "$skip" ] && [ "$(qnum "$p")" = "$skip" ] && continue
         cp "$queue/$p" "$d/global/openvpn/"
     done
     if out=$(bash "$d/apply-patches.sh" "$d/openvpn-2.6.14" "$d/global/openvpn" 2>&1); then
@@ -109,7 +122,7 @@ yocto()
         n=$((n + 1))
     done < <(git --git-dir="$git" show "$rev:$recipe" | sed -n 's|.*file://\([^ ]*\.patch\).*|\1|p')
     for p in "${series[@]}"; do
-        [[ " $drop " == *" ${p%%-*} "* ]] && continue
+        [[ " $drop " == *" $(qnum "$p") "* ]] && continue
         cp "$queue/$p" "$d/openvpn-2.6.14/patches/"
         echo "$p" >>"$d/openvpn-2.6.14/patches/series"
     done
@@ -123,10 +136,12 @@ yocto()
 
 # ---------------------------------------------------------------- OpenWrt
 # net/openvpn/patches/*.patch in file-name order with patch -p1 (OpenWrt's
-# Build/Patch); ours copied in as 9xx- after its 1xx; checked with --fuzz=0.
+# Build/Patch); ours copied in as 900-<queue file name> after its 1xx (the
+# queue's own names sort in its order, so the prefix keeps it and its
+# numbers); checked with --fuzz=0.
 openwrt()
 {
-    local git=$1 rev=b446c2e9e5 d f p n=901 out
+    local git=$1 rev=b446c2e9e5 d f p out
     rev=$(git --git-dir="$git" rev-parse "$rev^{commit}")
     git --git-dir="$git" show "$rev:net/openvpn/Makefile" | grep -q '^PKG_VERSION:=2\.6\.14$' \
         || die "OpenWrt packages $rev does not ship 2.6.14"
@@ -137,12 +152,11 @@ openwrt()
         git --git-dir="$git" show "$rev:$f" >"$d/patches/${f##*/}"
     done < <(git --git-dir="$git" ls-tree --name-only "$rev" net/openvpn/patches/)
     for p in "${series[@]}"; do
-        cp "$queue/$p" "$d/patches/$n-${p#[0-9][0-9][0-9][0-9]-}"
-        n=$((n + 1))
+        cp "$queue/$p" "$d/patches/900-$p"
     done
     for f in "$d"/patches/*.patch; do
         if ! out=$(patch -d "$d/openvpn-2.6.14" -p1 --fuzz=0 --no-backup-if-mismatch -s <"$f" 2>&1); then
-            report "openwrt 24.10 packages ($rev): 1xx then ours as 9xx-: FAILS at ${f##*/}: $out"
+            report "openwrt 24.10 packages ($rev): 1xx then ours as 900-: FAILS at ${f##*/}: $out"
             return 1
         fi
     done
@@ -154,8 +168,8 @@ if [ -n "${BUILDROOT_GIT:-}" ]; then
     # leaving the fake-kernel test patch out (what doc/consuming.md said
     # until issue 29): later patches must fail, so the doc must not say it
     fk=$(grep -l '^Subject: .*tests: fake-kernel unit tests' "$queue"/*.patch | head -n 1)
-    fk=${fk##*/}
-    if buildroot "$BUILDROOT_GIT" "${fk%%-*}" "the queue without ${fk%%-*} (fake-kernel tests)"; then
+    fk=$(qnum "${fk##*/}")
+    if buildroot "$BUILDROOT_GIT" "$fk" "the queue without $fk (fake-kernel tests)"; then
         failed=1
         report "  (unexpected: without the fake-kernel tests the queue applied)"
     fi
@@ -171,11 +185,9 @@ if [ -n "${MOE_GIT:-}" ]; then
     # 68c01720 (check-message-id) conflicts with the recipe's backport
     # made without it, and without both the queue loses 68c01720
     cve=$(grep -l '^Subject: .*Fix memcmp check for the hmac verification' "$queue"/*.patch | head -n 1)
-    cve=${cve##*/}
-    cve=${cve%%-*}
+    cve=$(qnum "${cve##*/}")
     pre=$(grep -l '^Subject: .*Check message id/acked ids too' "$queue"/*.patch | head -n 1)
-    pre=${pre##*/}
-    pre=${pre%%-*}
+    pre=$(qnum "${pre##*/}")
     if yocto "$MOE_GIT" "$cve" "queue-without-$cve"; then
         failed=1
         report "  (unexpected: the queue without $cve applied)"
