@@ -15,7 +15,9 @@ table and exit 1 unless there are STORMS storms and every one ended with
 the server alive, without a death or a missing overrun in its outcome; a
 "sigterm" storm must end with a clean exit; in an "overrun" storm some of
 the kernel's own DEL_PEERs must have been lost and the resync must have
-confirmed and reaped every client whose DEL_PEER was lost, and no other.
+confirmed and reaped every client whose DEL_PEER was lost, and no other;
+a run whose server was built with sanitizers (storm.sh, STORM_SANITIZE=1)
+must have left no report (sanitizer.txt).
 """
 import calendar
 import functools
@@ -316,8 +318,24 @@ def main():
     plot(prefix, runs)
     if expect is None:
         scale_report(prefix, all_rows)
-    if expect is not None and check_clean(all_rows, *expect):
-        sys.exit(1)
+    if expect is not None:
+        failed = check_clean(all_rows, *expect) + check_sanitizer([d for _, _, d in runs])
+        if failed:
+            sys.exit(1)
+
+
+def check_sanitizer(dirs):
+    """A server built with ASan+UBSan (STORM_SANITIZE=1) leaves its
+    reports in sanitizer.txt: any report fails the run."""
+    failed = 0
+    for d in dirs:
+        p = os.path.join(d, "sanitizer.txt")
+        if os.path.exists(p) and os.path.getsize(p) > 0:
+            with open(p, errors="replace") as f:
+                first = next((x.strip() for x in f if "ERROR" in x or "runtime error" in x), "a report")
+            print("FAIL %s: sanitizer: %s" % (os.path.basename(d.rstrip("/")), first))
+            failed += 1
+    return failed
 
 
 def plot(prefix, runs):

@@ -7,7 +7,7 @@
 #   (tests/vm/README.md).
 STORM_MK_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: storm storm-scale storm-ci storm-debian13 storm-tnet storm-test storm-float storm-bench-debian12 storm-bench-debian12-fixed
+.PHONY: storm storm-scale storm-ci storm-debian13 storm-tnet storm-test storm-float storm-bench-debian12 storm-bench-debian12-fixed storm-asan storm-soak
 
 storm:
 	$(STORM_MK_DIR)/bench.sh
@@ -26,6 +26,20 @@ STORM_TNET_RUN = $(STORM_MK_DIR)/tnet.sh
 
 storm-ci:
 	$(STORM_CI_RUN)
+
+# one fork server process through STORM_SOAK_K (20) cycles at STORM_SOAK_N
+# (512) clients: storms, one overrun, one SIGUSR1; fails unless its RSS,
+# fds and per-client bookkeeping stay flat (storm.sh scenario soak,
+# soak.py; results: doc/storm.md)
+storm-soak:
+	STORM_KEEPALIVE="$${STORM_KEEPALIVE-5 15}" STORM_AUTO_GUEST=1 \
+		$(STORM_MK_DIR)/storm.sh run fork soak $${STORM_SOAK_N-512} $${STORM_SOAK_K-20}
+
+# the fork's server built with ASan+UBSan through storm, overrun, sighup,
+# sigterm and tcp-setup at N=256 on the real module; any sanitizer report
+# fails it (tests/storm/asan.sh; results: doc/storm.md)
+storm-asan:
+	$(STORM_MK_DIR)/asan.sh
 
 storm-debian13:
 	$(STORM_DEBIAN13_RUN)

@@ -33,6 +33,14 @@
 #               tcp-setup   TCP; established clients killed while N more
 #                           clients are each killed 0.1-3 s into their setup
 #                           (TLS, push, NEW_PEER/NEW_KEY); then N reconnect
+#               soak        UDP; K cycles on one server process, each a
+#                           storm (as above) except one overrun (cycle
+#                           K/3) and one SIGUSR1 (cycle 2K/3: the server
+#                           restarts in place, every instance closes, the
+#                           clients reconnect by ping-restart); after each
+#                           cycle (and before the first) the server's RSS,
+#                           open fds and SIGUSR2 bookkeeping line go to
+#                           soak.csv (soak.py: table, plot, flat-or-fail)
 #               float       no storm: the reproduction of doc/ovpn-dco-float.md.
 #                           One forged P_DATA_V2 datagram from 10.77.0.3
 #                           with a connected client's peer-id; exit 0 if
@@ -50,7 +58,11 @@
 # STORM_RECONNECT_TIMEOUT=180, STORM_CONNECT_RATE=40 (clients/s),
 # STORM_FLOOD=3000 (foreign DEL_PEERs queued in 'overrun'),
 # STORM_UDP_RMEM=4194304 (guest net.core.rmem_default, see doc/storm.md),
-# STORM_HAND_WINDOW=90 (the clients' --hand-window, see start_client()).
+# STORM_HAND_WINDOW=90 (the clients' --hand-window, see start_client()),
+# STORM_SANITIZE=1 (the server binary is built with ASan+UBSan, e.g. by
+# 'make storm-asan': every report is fatal, leaks are checked when it
+# exits, and the reports are copied to $OUT/sanitizer.txt; the run exits
+# 4 if there is any).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -83,6 +95,8 @@ declare -A PLAN=(
     [overrun]="- queue undrop"
     [sighup]="- queue undrop"
     [sigterm]="- queue -"
+    [sigusr1]="- usr1 none"
+    [soak]="per cycle: soak_kind()"
 )
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
@@ -106,6 +120,8 @@ BUILD_LABEL=${STORM_BUILD_LABEL:-$BUILD}
 PROTO=udp
 [[ $SCENARIO == tcp* ]] && PROTO=tcp
 OUT=${STORM_OUT:-$PWD/storm-results/$BUILD_LABEL-$SCENARIO-$N}
+SOAK=0
+if [[ $SCENARIO == soak ]]; then SOAK=1; fi
 rm -rf "$OUT"
 mkdir -p "$OUT/clients" "$VM_RUN"
 ssh_setup
@@ -131,6 +147,16 @@ cleanup() {
         gscp_from "$GDIR/kpeers.log" "$OUT/kpeers.log" 2>/dev/null
         gscp_from "$GDIR/status.log" "$OUT/status.log" 2>/dev/null
         gssh "dmesg" >"$OUT/dmesg.log" 2>/dev/null
+        if [[ ${STORM_SANITIZE:-0} == 1 ]]; then
+            gssh "cat $GDIR/sanitizer.* 2>/dev/null; true" >"$OUT/sanitizer.txt"
+            if [[ -s $OUT/sanitizer.txt ]]; then
+                log "SANITIZER REPORT from the server (sanitizer.txt):"
+                head -n 20 "$OUT/sanitizer.txt" >&2
+                rc=4
+            else
+                log "sanitizer: no report from the server (ASan+UBSan, leaks checked at exit)"
+            fi
+        fi
     fi
     # what the guest kernel said: oopses, BUGs, warnings, hung tasks
     cp "$VM_RUN/console.log" "$OUT/console.log" 2>/dev/null
@@ -232,7 +258,13 @@ start_server() {
     for f in ca.crt server.crt server.key; do gscp_to "$VM_RUN/pki/$f" "$GDIR/$f"; done
     server_conf >"$OUT/server.conf"
     gscp_to "$OUT/server.conf" "$GDIR/server.conf"
-    gssh "ulimit -n 65536; $gbin --config $GDIR/server.conf --daemon storm-server" ||
+    local senv=""
+    if [[ ${STORM_SANITIZE:-0} == 1 ]]; then
+        gssh "rm -f $GDIR/sanitizer.*"
+        senv="ASAN_OPTIONS=log_path=$GDIR/sanitizer:halt_on_error=1:abort_on_error=1:detect_leaks=1"
+        senv+=" UBSAN_OPTIONS=log_path=$GDIR/sanitizer:halt_on_error=1:print_stacktrace=1"
+    fi
+    gssh "ulimit -n 65536; $senv $gbin --config $GDIR/server.conf --daemon storm-server" ||
         { gscp_from "$GDIR/server.log" "$OUT/server.log" || true; die "server failed to start"; }
     sleep 2
     SERVER_PID=$(gssh "cat $GDIR/server.pid")
@@ -468,6 +500,14 @@ trigger_queue() {
     event "storm $s: server continued (SIGCONT${sig:+ after SIG$sig})"
 }
 
+# soak: the server restarts in place; the clients notice by their
+# ping-restart and reconnect by themselves.
+trigger_usr1() {
+    gssh "kill -USR1 $SERVER_PID" || die "cannot signal the server"
+    T_DROP=$(date +%s.%N) T_EXP=$T_DROP T_FROM=$T_DROP
+    event "storm $1: SIGUSR1: the server restarts in place and closes every instance"
+}
+
 # How the clients come back.  Rejections count from here where the
 # clients are restarted: the setup churn of tcp-setup exceeds max-clients
 # on purpose, and nobody connects between killing them and now otherwise.
@@ -475,6 +515,7 @@ restore_undrop() {
     gssh "nft delete table inet storm" || die "nft un-drop failed"
     event "storm $1: un-dropped"
 }
+restore_none() { event "storm $1: the clients come back by themselves"; }
 restore_restart() {
     REJ0=$(rejections_total)
     start_clients 0 "$N"
@@ -652,6 +693,40 @@ one_storm() {
     [[ $alive == true ]]
 }
 
+# ----------------------------------------------------------------- soak ----
+# What cycle $1 of K is: one overrun at K/3, one SIGUSR1 at 2K/3 (cycles
+# 2 and 3 when K=3), storms otherwise.
+soak_kind() {
+    local ov=$((K / 3 > 2 ? K / 3 : 2)) usr=$((2 * K / 3 > 3 ? 2 * K / 3 : 3))
+    if (($1 == ov)); then
+        echo overrun
+    elif (($1 == usr)); then
+        echo sigusr1
+    else
+        echo storm
+    fi
+}
+# After cycle $1 (0: before the first): the server's resident memory and
+# open fds (/proc), and its own count of what it keeps per client (the
+# line SIGUSR2 logs: instances, clients, free peer-ids, deferred DEL_PEERs
+# and their room, resync pending), with the kernel's peers.
+soak_sample() {
+    local s=$1 kind=$2 line bk
+    gssh "kill -USR2 $SERVER_PID" || die "cannot signal the server"
+    sleep 2
+    line=$(gssh "awk '/^VmRSS:/ { r = \$2 } END { print r }' /proc/$SERVER_PID/status; ls /proc/$SERVER_PID/fd | wc -l; grep 'Bookkeeping: ' $GDIR/server.log | tail -n 1") ||
+        die "cannot sample the server"
+    bk=$(printf '%s\n' "$line" | sed -n 's/.*Bookkeeping: //p' | tr ' /' ',,' |
+        sed 's/instances=//; s/clients=//; s/free_peer_ids=//; s/deferred=//; s/resync_pending=//')
+    [[ -n $bk ]] || die "the server logged no bookkeeping line on SIGUSR2 (not the fork?)"
+    if [[ ! -s $OUT/soak.csv ]]; then
+        echo "cycle,kind,time,rss_kib,fds,instances,clients,free_peer_ids,peer_ids,deferred,deferred_room,resync_pending,kernel_peers" >"$OUT/soak.csv"
+    fi
+    printf '%d,%s,%s,%s,%s,%s,%s\n' "$s" "$kind" "$(date +%s)" "$(sed -n 1p <<<"$line")" \
+        "$(sed -n 2p <<<"$line")" "$bk" "$(kpeers)" >>"$OUT/soak.csv"
+    event "soak after cycle $s ($kind): $(tail -n 1 "$OUT/soak.csv")"
+}
+
 # ----------------------------------------------------------------- main ----
 [[ ${STORM_DEPS_INSTALLED:-0} == 1 ]] || "$STORM_REPO/contrib/install-deps" storm >&2
 if [[ $(guest_alive) != 1 ]]; then
@@ -685,8 +760,14 @@ if [[ $SCENARIO == float ]]; then
     float_check
     exit $?
 fi
+if ((SOAK)); then soak_sample 0 start; fi
 for ((s = 1; s <= K; s++)); do
+    if ((SOAK)); then SCENARIO=$(soak_kind "$s"); fi
     one_storm "$s" || { log "server died in storm $s"; break; }
+    if ((SOAK)); then soak_sample "$s" "$SCENARIO"; fi
 done
+if ((SOAK)); then
+    "$PY" "$STORM_DIR/soak.py" "$OUT/soak.csv" "$OUT/soak" || exit 5
+fi
 log "summary:"
 cat "$OUT/storms.jsonl" >&2
