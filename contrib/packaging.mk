@@ -2,7 +2,7 @@
 # Included by the top-level Makefile; every target works from the repo root.
 # What each target does: README.md, "Targets" ('make help' prints it).
 
-.PHONY: debian12 debian13 debs dkms-debian12 autopkgtest autopkgtest-debian12 autopkgtest-debian13 \
+.PHONY: debian12 debian13 debs dkms-debian12 dkms-debian13 autopkgtest autopkgtest-debian12 autopkgtest-debian13 \
 	autopkgtest-vm autopkgtest-vm-debian12 autopkgtest-vm-debian13 review-series
 
 # The .changes file of each flavor's package as debian12/debian13 name it
@@ -34,6 +34,12 @@ debs: debian12 debian13
 # (contrib/dkms-package, doc/support.md)
 dkms-debian12: fetch
 	$(CONTRIB)/dkms-package debian12
+
+# Debian 13's openvpn-dco-dkms with the fork's patch for the WARNING in
+# iptunnel_xmit_stats() on Linux 6.12 (ovpn-dco issue 99;
+# debian-fork/dkms/debian13/, doc/ovpn-dco-debian13.md)
+dkms-debian13: fetch
+	$(CONTRIB)/dkms-package debian13
 
 # Runs against what debian12/debian13 left in build/debian-pkg/; builds first
 # only when the package of this release is not there.
