@@ -17,7 +17,8 @@ the server alive, without a death or a missing overrun in its outcome; a
 the kernel's own DEL_PEERs must have been lost and the resync must have
 confirmed and reaped every client whose DEL_PEER was lost, and no other;
 a run whose server was built with sanitizers (storm.sh, STORM_SANITIZE=1)
-must have left no report (sanitizer.txt).
+must have left no report (sanitizer.txt), and one with a module package
+of ours in the guest (module-package) no kernel oops/BUG/WARNING line.
 """
 import calendar
 import functools
@@ -319,9 +320,25 @@ def main():
     if expect is None:
         scale_report(prefix, all_rows)
     if expect is not None:
-        failed = check_clean(all_rows, *expect) + check_sanitizer([d for _, _, d in runs])
+        dirs = [d for _, _, d in runs]
+        failed = check_clean(all_rows, *expect) + check_sanitizer(dirs) + check_module(dirs)
         if failed:
             sys.exit(1)
+
+
+def check_module(dirs):
+    """With a module package of ours in the guest (storm.sh writes its
+    name to module-package), any oops/BUG/WARNING/hung-task line of the
+    guest kernel (kernel.txt) fails the run."""
+    failed = 0
+    for d in dirs:
+        pkg, ktxt = os.path.join(d, "module-package"), os.path.join(d, "kernel.txt")
+        if os.path.exists(pkg) and os.path.exists(ktxt) and os.path.getsize(ktxt) > 0:
+            with open(pkg) as f, open(ktxt, errors="replace") as k:
+                print("FAIL %s: the guest kernel complained with our module %s: %s"
+                      % (os.path.basename(d.rstrip("/")), f.read().strip(), k.readline().strip()[:120]))
+            failed += 1
+    return failed
 
 
 def check_sanitizer(dirs):

@@ -62,7 +62,9 @@
 # STORM_SANITIZE=1 (the server binary is built with ASan+UBSan, e.g. by
 # 'make storm-asan': every report is fatal, leaks are checked when it
 # exits, and the reports are copied to $OUT/sanitizer.txt; the run exits
-# 4 if there is any).
+# 4 if there is any).  With VM_DCO_DKMS_DEB (a module package of ours in
+# the guest) any oops/BUG/WARNING/hung-task line of the guest kernel
+# fails the run (exit 6; report.py fails it too).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -163,6 +165,17 @@ cleanup() {
     cat "$OUT/dmesg.log" "$OUT/console.log" 2>/dev/null |
         grep -E 'Oops|BUG:|WARNING:|blocked for more than|general protection|Kernel panic|Call Trace' >"$OUT/kernel.txt"
     log "guest kernel: $(wc -l <"$OUT/kernel.txt") oops/BUG/WARNING/hung-task lines (kernel.txt; dmesg.log, console.log)"
+    # A module package of ours (VM_DCO_DKMS_DEB: make dkms-debian12,
+    # dkms-debian13) must not make the kernel complain at all; Debian's
+    # own module is measured, not judged (doc/ovpn-dco-debian13.md).
+    if [[ -n $VM_DCO_DKMS_DEB ]]; then
+        printf '%s\n' "${VM_DCO_DKMS_DEB##*/}" >"$OUT/module-package"
+        if [[ -s $OUT/kernel.txt ]]; then
+            log "FAIL: the guest kernel complained with our module package ${VM_DCO_DKMS_DEB##*/}:"
+            head -n 5 "$OUT/kernel.txt" >&2
+            rc=6
+        fi
+    fi
     if ((STARTED_GUEST)); then "$VM_DIR/vm.sh" down; fi
     log "run finished (rc=$rc); results in $OUT"
     exit "$rc"
