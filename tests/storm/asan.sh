@@ -24,5 +24,6 @@ export FORK_OPENVPN=$STORM_REPO/build/fork/asan-server/src/openvpn/openvpn
 export CLIENT_OPENVPN=${CLIENT_OPENVPN:-$client}
 export STORM_CI_N=${STORM_CI_N:-256}
 export STORM_CI_K=${STORM_CI_K:-1}
+export STORM_CI_SOAK=${STORM_CI_SOAK:-0}
 export STORM_CI_EXTRA=${STORM_CI_EXTRA-overrun sighup sigterm tcp-setup}
 exec "$STORM_DIR/ci.sh"

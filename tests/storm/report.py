@@ -18,7 +18,8 @@ the kernel's own DEL_PEERs must have been lost and the resync must have
 confirmed and reaped every client whose DEL_PEER was lost, and no other;
 a run whose server was built with sanitizers (storm.sh, STORM_SANITIZE=1)
 must have left no report (sanitizer.txt), and one with a module package
-of ours in the guest (module-package) no kernel oops/BUG/WARNING line.
+of ours in the guest (module-package) no kernel oops/BUG/WARNING line;
+a soak (soak.csv) must end with soak.py's verdict "flat" (soak.md).
 """
 import calendar
 import functools
@@ -321,9 +322,31 @@ def main():
         scale_report(prefix, all_rows)
     if expect is not None:
         dirs = [d for _, _, d in runs]
-        failed = check_clean(all_rows, *expect) + check_sanitizer(dirs) + check_module(dirs)
+        failed = (check_clean(all_rows, *expect) + check_sanitizer(dirs) + check_module(dirs)
+                  + check_soak(dirs))
         if failed:
             sys.exit(1)
+
+
+def check_soak(dirs):
+    """A soak run (soak.csv) must end with soak.py's verdict "flat"
+    (soak.md); one without a verdict did not finish."""
+    failed = 0
+    for d in dirs:
+        if not os.path.exists(os.path.join(d, "soak.csv")):
+            continue
+        verdict = "no verdict (the soak did not finish)"
+        md = os.path.join(d, "soak.md")
+        if os.path.exists(md):
+            with open(md) as f:
+                last = [x.strip() for x in f if x.strip()]
+            verdict = last[-1] if last else verdict
+        if ", flat," in verdict:
+            print("ok   %s: %s" % (os.path.basename(d.rstrip("/")), verdict))
+        else:
+            print("FAIL %s: %s" % (os.path.basename(d.rstrip("/")), verdict))
+            failed += 1
+    return failed
 
 
 def check_module(dirs):
