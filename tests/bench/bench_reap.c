@@ -97,6 +97,9 @@
 /* from the fork's "act on notifications parsed during a request" on */
 void dco_process_deferred(dco_context_t *dco) __attribute__((weak));
 
+/* from "act on deferred notifications over several turns, with a budget" on */
+bool dco_deferred_pending(const dco_context_t *dco) __attribute__((weak));
+
 #define FAKE_DEV            "dcobench0"
 #define FAKE_FAIL_PREFIX    "bench_reap: "
 #define FAKE_FAIL_END()     exit(2)
@@ -321,10 +324,16 @@ event_loop(void)
         multi.top.c2.event_set_status = DCO_READ;
         multi_process_io_udp(&multi);
     }
-    if (dco_process_deferred)
+    /* deferred closes are spread over turns, as many as the loop needs */
+    int turns = MAX_PEERS;
+    do
     {
-        dco_process_deferred(&top.c1.tuntap->dco);
-    }
+        if (dco_process_deferred)
+        {
+            dco_process_deferred(&top.c1.tuntap->dco);
+        }
+    } while (dco_deferred_pending && dco_deferred_pending(&top.c1.tuntap->dco)
+             && --turns > 0);
     if (fake.queue.head)
     {
         fake_fail("the event loop did not drain the DCO socket");

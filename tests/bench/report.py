@@ -1,7 +1,16 @@
 #!/usr/bin/python3
-"""Table and plot of make bench-reap (tests/bench/run.sh).
+"""Table and plot of make bench-reap (tests/bench/run.sh), and the table
+of make bench-status (tests/bench/status.sh).
 
 Usage: report.py REAP.TSV OUT.MD OUT.PNG
+       report.py --status STATUS.TSV OUT.MD
+
+--status: per status-version, before and after "multi: write the status
+file with one write() per interval", the instructions of one interval
+per client at each N, the ratio of the largest N to the smallest (flat:
+about 1), the system calls per client at the largest N, and per interval
+there the write()s to the file and the localtime() calls (each one stat()
+of /etc/localtime).
 
 The table gives, per close path and state, the instructions of the reap
 phase per reaped peer at each N and the ratio of the largest N to the
@@ -39,7 +48,54 @@ def fmt_instr(v):
     return "%.0f k" % (v / 1e3)
 
 
+def status_report(tsv, md):
+    rows = {}
+    ns = set()
+    with open(tsv, newline="") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            n = int(r["n"])
+            ns.add(n)
+            rows[(r["state"], int(r["version"]), n)] = {
+                "bytes": int(r["bytes"]),
+                "writes": int(r["writes"]),
+                "localtimes": int(r["localtimes"]),
+                "syscalls": int(r["syscalls"]),
+                "ir": int(r["instructions"]),
+            }
+    ns = sorted(ns)
+    nmin, nmax = ns[0], ns[-1]
+    versions = sorted({k[1] for k in rows})
+    head = ["status-version", "state"] + ["instr/client N=%d" % n for n in ns]
+    head += ["N=%d / N=%d" % (nmax, nmin),
+             "system calls/client N=%d" % nmax,
+             "at N=%d: write()s, localtime()s per interval, file bytes" % nmax]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for v in versions:
+        for s in ["before", "after"]:
+            if not any(k[0] == s and k[1] == v for k in rows):
+                continue
+            cells = [str(v), s]
+            per = {}
+            for n in ns:
+                r = rows.get((s, v, n))
+                per[n] = r["ir"] / n if r else None
+                cells.append("%.1f k" % (per[n] / 1e3) if per[n] else "-")
+            if per[nmin] and per[nmax]:
+                cells.append("**%.2f**" % (per[nmax] / per[nmin]))
+            else:
+                cells.append("-")
+            r = rows.get((s, v, nmax))
+            cells.append("%.3f" % (r["syscalls"] / nmax) if r else "-")
+            cells.append("%d, %d, %d" % (r["writes"], r["localtimes"], r["bytes"]) if r else "-")
+            out.append("| " + " | ".join(cells) + " |")
+    with open(md, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--status":
+        status_report(sys.argv[2], sys.argv[3])
+        return
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     rows = {}
