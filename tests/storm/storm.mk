@@ -23,6 +23,9 @@ storm-scale:
 STORM_CI_RUN = $(STORM_MK_DIR)/ci.sh
 STORM_DEBIAN13_RUN = env STORM_CI_BUILD=debian13 STORM_CI_K=1 STORM_CI_EXTRA= STORM_CI_SOAK=0 $(STORM_MK_DIR)/ci.sh
 STORM_TNET_RUN = $(STORM_MK_DIR)/tnet.sh
+# the sanitized server through one sighup storm at N=64: the regression
+# test of series #63 (the session-id HMAC leaked at every restart)
+STORM_ASAN_CI_RUN = env STORM_CI_N=64 STORM_CI_SCENARIOS=sighup STORM_CI_EXTRA= $(STORM_MK_DIR)/asan.sh
 
 storm-ci:
 	$(STORM_CI_RUN)
@@ -53,14 +56,15 @@ storm-debian13:
 storm-tnet:
 	$(STORM_TNET_RUN)
 
-# the storm steps of 'make test' on one boot of the guest, booted with the
+# the storm steps of 'make test' on one boot of the guest (storm-ci,
+# storm-tnet, storm-debian13 and the sanitized server's sighup storm), booted with the
 # IPv6 stack that storm-tnet needs (the image's sysctl keeps IPv6 off on
 # every interface, so the storms see no difference).  The three scripts
 # run in one shell, not through a second make, which would build debian13
 # again (its target is phony).
 storm-test:
 	VM_IPV6=1 tests/vm/vm.sh with bash -c \
-		'$(STORM_CI_RUN) && $(STORM_TNET_RUN) && $(STORM_DEBIAN13_RUN)'
+		'$(STORM_CI_RUN) && $(STORM_TNET_RUN) && $(STORM_DEBIAN13_RUN) && $(STORM_ASAN_CI_RUN)'
 
 # Debian 12: Debian's own openvpn 2.6.14-0+deb12u2 against the package of
 # 'make debian12', in the Debian 12 guest (Debian 12's kernel), with
