@@ -180,7 +180,9 @@ bg-wait-%:
 # cross-build the tree for arm64, armhf and s390x with Debian's cross
 # toolchains, every unit test driver under qemu-user, and the DCO ifmode
 # check with and without #13 (tests/cross/README.md).  Not in make test:
-# too slow on two cores (tests/cross/RESULTS.md).
+# about 5 minutes for the three, but 'deps' adds foreign architectures to
+# the host and holds its libssl3 at bookworm's s390x version, which a CI
+# host must not be left with (tests/cross/RESULTS.md).
 CROSS_ARCHS := arm64 armhf s390x
 .PHONY: cross $(CROSS_ARCHS:%=cross-%)
 cross: tree
