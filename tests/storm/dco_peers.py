@@ -13,6 +13,13 @@ netlink (family "ovpn-dco-v2") and counts the replies.  Usage:
                                    last, so the kernel multicasts M-1
                                    DEL_PEER notifications (+1 for the final
                                    DEL_PEER) to every ovpn-dco listener
+    dco_peers --monitor IFNAME  -> joins ovpn-dco's multicast group and
+                                   prints "<unix time> <peer-id> <reason>"
+                                   for every DEL_PEER notification the
+                                   kernel sends for IFNAME (the interface
+                                   is looked up again when it is made
+                                   anew); "<unix time> -1 overrun" when
+                                   its own socket overran
 Exit status 2 if the family or interface does not exist (prints -1).
 """
 import os
@@ -26,6 +33,11 @@ GENL_ID_CTRL = 0x10
 CTRL_CMD_GETFAMILY = 3
 CTRL_ATTR_FAMILY_ID = 1
 CTRL_ATTR_FAMILY_NAME = 2
+CTRL_ATTR_MCAST_GROUPS = 7
+CTRL_ATTR_MCAST_GRP_ID = 2
+SOL_NETLINK, NETLINK_ADD_MEMBERSHIP = 270, 1
+SO_RCVBUFFORCE = 33
+OVPN_DEL_PEER_ATTR_REASON = 1
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 OVPN_CMD_NEW_PEER, OVPN_CMD_DEL_PEER, OVPN_CMD_GET_PEER = 1, 3, 7
@@ -91,6 +103,63 @@ def family_id(sock):
         attrs = parse_attrs(payload[4:])
         return struct.unpack("H", attrs[CTRL_ATTR_FAMILY_ID][:2])[0]
     raise OSError("no ovpn-dco-v2 family")
+
+
+def mcast_groups(sock):
+    """The ids of ovpn-dco-v2's multicast groups."""
+    req = msg(GENL_ID_CTRL, NLM_F_REQUEST, 2, CTRL_CMD_GETFAMILY,
+              nla(CTRL_ATTR_FAMILY_NAME, b"ovpn-dco-v2\0"))
+    sock.send(req)
+    for _, payload in recv_all(sock, 2):
+        attrs = parse_attrs(payload[4:])
+        fid = struct.unpack("H", attrs[CTRL_ATTR_FAMILY_ID][:2])[0]
+        groups = [struct.unpack("I", parse_attrs(g)[CTRL_ATTR_MCAST_GRP_ID][:4])[0]
+                  for g in parse_attrs(attrs.get(CTRL_ATTR_MCAST_GROUPS, b"")).values()]
+        return fid, groups
+    raise OSError("no ovpn-dco-v2 family")
+
+
+def monitor(ifname):
+    """Print every DEL_PEER notification for ifname as it arrives."""
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 32 << 20)
+    except OSError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20)
+    sock.bind((0, 0))
+    fid, groups = mcast_groups(sock)
+    for g in groups:
+        sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g)
+    ifindex = None
+    while True:
+        try:
+            data = sock.recv(1 << 20)
+        except OSError as e:
+            if e.errno == 105:  # ENOBUFS: notifications were lost here
+                print("%.3f -1 overrun" % time.time(), flush=True)
+                continue
+            raise
+        now = time.time()
+        i = 0
+        while i + 16 <= len(data):
+            ln, mtype, _, _, _ = struct.unpack_from("IHHII", data, i)
+            payload = data[i + 16:i + ln]
+            i += (ln + 3) & ~3
+            if mtype != fid or len(payload) < 4 or payload[0] != OVPN_CMD_DEL_PEER:
+                continue
+            attrs = parse_attrs(payload[4:])
+            ifx = struct.unpack("I", attrs.get(OVPN_ATTR_IFINDEX, b"\0\0\0\0")[:4])[0]
+            if ifx != ifindex:
+                try:
+                    ifindex = socket.if_nametoindex(ifname)
+                except OSError:
+                    ifindex = None
+                if ifx != ifindex:
+                    continue
+            peer = parse_attrs(attrs.get(OVPN_ATTR_DEL_PEER, b""))
+            pid = struct.unpack("I", peer.get(OVPN_DEL_PEER_ATTR_PEER_ID, b"\xff\xff\xff\xff")[:4])[0]
+            reason = peer.get(OVPN_DEL_PEER_ATTR_REASON, b"\xff")[0]
+            print("%.3f %d %d" % (now, pid, reason), flush=True)
 
 
 def dump(ifname, seq=[10]):
@@ -190,6 +259,9 @@ def main():
     if args and args[0] == "--peers":
         for pid, remote in peers(args[1]):
             print(pid, remote)
+        return
+    if args and args[0] == "--monitor":
+        monitor(args[1])
         return
     if args and args[0] == "--loop":
         ifname, period = args[1], float(args[2])

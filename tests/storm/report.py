@@ -43,7 +43,8 @@ COLS = [
     ("reconnected", "reconnected"),
     ("reconnect_secs", "s to reconnect all"),
     ("reap_secs", "s from the kernel's first deletion to 0 instances"),
-    ("drain_secs", "s from the kernel's last peer to 0 instances"),
+    ("drain_secs", "s from the kernel's table empty (last unhash) to 0 instances"),
+    ("notify_drain_secs", "s from the kernel's last DEL_PEER notification to 0 instances"),
     ("delayed_exits", "delayed exits (mixed): notified, closed by it within 5+1 s, slowest s"),
     ("server_cpu_secs", "server CPU s, trigger to measurement"),
     ("server_alive", "server alive"),
@@ -86,8 +87,14 @@ def add_drain(rows, d):
     sample of 0 (guest clock, dco_peers every second) to the first
     management sample of 0 instances (host clock), both after the storm's
     trigger and before the next storm's; and reap_secs: the same from the
-    kernel's first deletion.  The clocks agree to about 1 s."""
+    kernel's first deletion; and notify_drain_secs: the same from the last
+    DEL_PEER notification the kernel sent for the server's interface before
+    0 instances (notify.log, a real-time listener in the guest; the module
+    sends it after the peer left its table, so this column measures the
+    server, the drain column the server and the module).  The clocks agree
+    to about 1 s."""
     kpeers = read_series(os.path.join(d, "kpeers.log"), " ")
+    notify = [(t, v) for t, v in read_series(os.path.join(d, "notify.log"), " ") if v >= 0]
     samples = read_series(os.path.join(d, "samples.csv"), ",")
     starts = [r["t_storm"] for r in rows] + [float("inf")]
     for i, r in enumerate(rows):
@@ -95,6 +102,8 @@ def add_drain(rows, d):
             continue
         r["drain_secs"] = None
         r["reap_secs"] = None
+        if notify:  # runs before release 10 have no notify.log: "-"
+            r["notify_drain_secs"] = None
         lo, hi = starts[i], starts[i + 1]
         tk = next((t for t, v in kpeers if lo <= t < hi and v == 0), None)
         ti = next((t for t, v in samples if lo <= t < hi and v == 0), None)
@@ -103,6 +112,10 @@ def add_drain(rows, d):
             r["drain_secs"] = round(max(ti - tk, 0.0), 1)
         if t1 is not None and ti is not None:
             r["reap_secs"] = round(max(ti - t1, 0.0), 1)
+        tn = [t for t, _ in notify if lo <= t < hi and (ti is None or t <= ti + 1.0)]
+        if tn and ti is not None:
+            r["notify_drain_secs"] = round(max(ti - max(tn), 0.0), 1)
+            r["notifications"] = len(tn)
 
 
 def add_delayed_exits(rows, d):
@@ -180,20 +193,23 @@ def scale_report(prefix, rows):
     groups = {k: v for k, v in groups.items() if len({r["n"] for r in v}) > 1}
     if not groups:
         return
-    lines = ["| build | scenario | N | storms | stale (max) | rejections (sum) | reap s: kernel's first deletion to 0 instances (max) | drain s: kernel's last deletion to 0 instances (max) | server CPU s (max) | server CPU ms per peer |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| build | scenario | N | storms | stale (max) | rejections (sum) | reap s: kernel's first deletion to 0 instances (max) | drain s: kernel's table empty (last unhash) to 0 instances (max) | s: kernel's last DEL_PEER notification to 0 instances (max) | server CPU s (max) | server CPU ms per peer |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for (b, sc), rs in sorted(groups.items()):
         for n in sorted({r["n"] for r in rs}):
             at = [r for r in rs if r["n"] == n]
             stale = [r["stale"] for r in at if r["stale"] is not None]
             drain = [r["drain_secs"] for r in at if r.get("drain_secs") is not None]
             reap = [r["reap_secs"] for r in at if r.get("reap_secs") is not None]
+            ndrain = [r["notify_drain_secs"] for r in at if r.get("notify_drain_secs") is not None]
             cpu = [r["server_cpu_secs"] for r in at if r.get("server_cpu_secs") is not None]
             cmax = max(cpu) if cpu else None
-            lines.append("| %s | %s | %d | %d | %s | %d | %s | %s | %s | %s |" % (
+            lines.append("| %s | %s | %d | %d | %s | %d | %s | %s | %s | %s | %s |" % (
                 b, sc, n, len(at), max(stale) if stale else "-",
                 sum(r["rejections"] for r in at), fmt(max(reap) if reap else None, "drain_secs"),
-                fmt(max(drain) if drain else None, "drain_secs"), fmt(cmax),
+                fmt(max(drain) if drain else None, "drain_secs"),
+                fmt(max(ndrain) if ndrain else None, "notify_drain_secs") if any("notify_drain_secs" in r for r in at) else "-",
+                fmt(cmax),
                 "%.2f" % (cmax * 1000.0 / n) if cmax is not None else "-"))
     with open(prefix + "-scale.md", "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -223,7 +239,8 @@ def scale_report(prefix, rows):
 
 def fmt(v, key=""):
     if v is None:
-        return "never" if key in ("secs_expiry_to_zero", "reconnect_secs", "drain_secs", "reap_secs") else "-"
+        return "never" if key in ("secs_expiry_to_zero", "reconnect_secs", "drain_secs", "reap_secs",
+                                  "notify_drain_secs") else "-"
     if isinstance(v, bool):
         return "yes" if v else "NO"
     return str(v)
@@ -411,6 +428,19 @@ def plot(prefix, runs):
             if kpeers:
                 ax.plot([t - t0 for t, _ in kpeers], [v for _, v in kpeers], color=c, lw=1,
                         ls="--", alpha=0.7, label="%s: kernel peers (ovpn-dco)" % m["build"])
+            notify = [(t, v) for t, v in read_series(os.path.join(d, "notify.log"), " ") if v >= 0]
+            if notify and rows:
+                # per storm: the peers the kernel has not notified yet
+                starts = [r["t_storm"] for r in rows] + [float("inf")]
+                label = "%s: kernel peers not yet notified (DEL_PEER sent)" % m["build"]
+                for i, r in enumerate(rows):
+                    ts = sorted(t for t, _ in notify if starts[i] <= t < starts[i + 1])
+                    if not ts:
+                        continue
+                    ax.step([r["t_storm"] - t0] + [t - t0 for t in ts],
+                            [n - k for k in range(len(ts) + 1)], where="post", color=c,
+                            lw=1, ls="-.", alpha=0.8, label=label)
+                    label = None
             for r in rows:
                 ax.axvline(r["t_storm"] - t0, color=c, ls=":", lw=0.8)
                 ax.axvline(r["t_expected_expiry"] - t0, color=c, ls="-.", lw=0.8)

@@ -30,6 +30,10 @@
 #                           DEL_PEERs queue up), SIGHUP + SIGCONT: the server
 #                           restarts with the storm queued; clients come back
 #               sigterm     the same with SIGTERM: the server must exit cleanly
+#               stopdrain   the same without a signal, and SIGCONT only once
+#                           the kernel has sent every DEL_PEER (notify.log
+#                           stops growing): the time from SIGCONT to 0
+#                           instances is the server's alone (issue 32)
 #               tcp-setup   TCP; established clients killed while N more
 #                           clients are each killed 0.1-3 s into their setup
 #                           (TLS, push, NEW_PEER/NEW_KEY); then N reconnect
@@ -50,6 +54,8 @@
 #     Results go to $STORM_OUT (default ./storm-results/<build>-<scenario>-<N>):
 #       storms.jsonl (one JSON object per storm), samples.csv (management
 #       poll: time,nclients,status_clients), kpeers.log (guest: time peers),
+#       notify.log (guest: time peer-id reason of each DEL_PEER the kernel
+#       sent for the server's interface),
 #       events.csv (time,event), server.log, clients/.
 #   The guest must be up (tests/vm/vm.sh up) unless STORM_AUTO_GUEST=1.
 #
@@ -97,6 +103,7 @@ declare -A PLAN=(
     [overrun]="- queue undrop"
     [sighup]="- queue undrop"
     [sigterm]="- queue -"
+    [stopdrain]="- queue undrop"
     [sigusr1]="- usr1 none"
     [soak]="per cycle: soak_kind()"
 )
@@ -131,6 +138,7 @@ ssh_setup
 STARTED_GUEST=0
 SERVER_PID=""     # pid inside the guest
 KPEERS_PID=""     # pid inside the guest
+NOTIFY_PID=""     # pid inside the guest
 STRESS_PID=""     # pid inside the guest
 POLLER_PID=""     # host
 declare -A CPID=()  # client index -> host pid
@@ -143,10 +151,11 @@ cleanup() {
     for i in "${!CPID[@]}"; do wait "${CPID[$i]}" 2>/dev/null; done
     if [[ -n $POLLER_PID ]]; then kill "$POLLER_PID" 2>/dev/null; wait "$POLLER_PID" 2>/dev/null; fi
     if [[ $(guest_alive) == 1 ]]; then
-        gssh "nft delete table inet storm 2>/dev/null; ip link del $FLOOD_DEV 2>/dev/null; for p in $STRESS_PID $KPEERS_PID $SERVER_PID; do kill -CONT \$p 2>/dev/null; kill \$p 2>/dev/null; done; true"
+        gssh "nft delete table inet storm 2>/dev/null; ip link del $FLOOD_DEV 2>/dev/null; for p in $STRESS_PID $KPEERS_PID $NOTIFY_PID $SERVER_PID; do kill -CONT \$p 2>/dev/null; kill \$p 2>/dev/null; done; true"
         stop_server_wait
         gscp_from "$GDIR/server.log" "$OUT/server.log" 2>/dev/null
         gscp_from "$GDIR/kpeers.log" "$OUT/kpeers.log" 2>/dev/null
+        gscp_from "$GDIR/notify.log" "$OUT/notify.log" 2>/dev/null
         gscp_from "$GDIR/status.log" "$OUT/status.log" 2>/dev/null
         gssh "dmesg" >"$OUT/dmesg.log" 2>/dev/null
         if [[ ${STORM_SANITIZE:-0} == 1 ]]; then
@@ -250,7 +259,7 @@ stop_server_wait() {
 
 start_server() {
     local gbin=$GDIR/openvpn
-    gssh "mkdir -p $GDIR; rm -f $GDIR/server.log $GDIR/status.log $GDIR/kpeers.log"
+    gssh "mkdir -p $GDIR; rm -f $GDIR/server.log $GDIR/status.log $GDIR/kpeers.log $GDIR/notify.log"
     # The server's UDP socket takes the default receive buffer (openvpn
     # sets none unless --rcvbuf is given).  208 KiB overflows under TCG
     # when N clients handshake at once; stalled handshakes then leave
@@ -290,6 +299,9 @@ start_server() {
     fi
     log "server pid $SERVER_PID (guest), $DEV is ovpn-dco: $(gssh "grep -m1 -o 'DCO version.*' $GDIR/server.log" || true)"
     KPEERS_PID=$(gssh "nohup dco_peers --loop $DEV 1 >$GDIR/kpeers.log 2>/dev/null </dev/null & echo \$!")
+    # every DEL_PEER notification the kernel sends for $DEV, timed as a
+    # real-time listener receives it (stress-ng must not delay it)
+    NOTIFY_PID=$(gssh "nohup chrt -f 10 dco_peers --monitor $DEV >$GDIR/notify.log 2>/dev/null </dev/null & echo \$!")
     local extra=()
     if [[ $SCENARIO == storm-poll ]]; then extra=(--status --bytecount 1); fi
     ip netns exec "$VM_NS" "$PY" "$STORM_DIR/mgmt.py" "$VM_GUEST_IP" "$STORM_MGMT_PORT" "$OUT/samples.csv" \
@@ -476,7 +488,7 @@ trigger_kill_churn() {
 # expire: the server's own N DEL_PEERs are the ones the kernel drops, so
 # only the resync can reap their clients (overrun_counts).
 trigger_queue() {
-    local s=$1 t0 sig="" round
+    local s=$1 t0 sig="" round nn last=-1 still=0
     gssh "kill -STOP $SERVER_PID" || die "cannot stop the server"
     event "storm $s: server stopped (SIGSTOP)"
     KP_BEFORE=$(kpeers)
@@ -500,6 +512,17 @@ trigger_queue() {
     t0=$SECONDS
     while (($(kpeers) > 0 && SECONDS - t0 < SERVER_TIMEOUT + GRACE)); do sleep 2; done
     sleep 2
+    if [[ $SCENARIO == stopdrain ]]; then
+        # the module sends a peer's DEL_PEER after it left the table:
+        # wait until no notification came for 6 s
+        while ((SECONDS - t0 < SERVER_TIMEOUT + GRACE + 600)); do
+            nn=$(gssh "wc -l <$GDIR/notify.log" 2>/dev/null) || nn=-1
+            if ((nn == last)); then still=$((still + 1)); else still=0 last=$nn; fi
+            ((still >= 3)) && break
+            sleep 2
+        done
+        event "storm $s: $last DEL_PEER notifications sent for $DEV so far, none for 6 s"
+    fi
     DROPS=$(netlink_sock 9)
     KP_AT_CONT=$(kpeers)
     event "storm $s: kernel peers $KP_AT_CONT; server's netlink queue $(netlink_sock 5) bytes, $DROPS dropped"
@@ -696,6 +719,8 @@ one_storm() {
         overrun_counts
         outcome="$DROPS notifications dropped; resync: $(gssh "grep -o -m1 'resynchronized with the kernel after netlink overrun: .*' $GDIR/server.log; true" | sed 's/.*overrun: //' | cut -c1-80)"
         [[ $DROPS -gt 0 ]] || outcome="NO OVERRUN (rig did not fill the queue): $outcome"
+    elif [[ $SCENARIO == stopdrain ]]; then
+        outcome="ok; the server's netlink queue dropped $DROPS notifications while it was stopped"
     else
         outcome=ok
     fi
