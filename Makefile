@@ -12,9 +12,9 @@ CONTRIB := contrib
 
 all: build
 
-# the target list lives in README.md ("Targets"); help prints it
+# the target list lives in doc/targets.md; help prints it
 help:
-	@awk -f $(CONTRIB)/targets.awk README.md
+	@awk -f $(CONTRIB)/targets.awk doc/targets.md
 
 deps:
 	$(CONTRIB)/install-deps build

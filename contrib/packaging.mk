@@ -1,6 +1,6 @@
 # Debian packages and the review series (doc/consuming.md, doc/support.md).
 # Included by the top-level Makefile; every target works from the repo root.
-# What each target does: README.md, "Targets" ('make help' prints it).
+# What each target does: doc/targets.md ('make help' prints it).
 
 .PHONY: debian12 debian13 debs dkms-debian12 dkms-debian13 autopkgtest autopkgtest-debian12 autopkgtest-debian13 \
 	autopkgtest-vm autopkgtest-vm-debian12 autopkgtest-vm-debian13 review-series

@@ -1,4 +1,4 @@
-# Print README.md's "Targets" table for 'make help': each target, then its
+# Print doc/targets.md's "Targets" table for 'make help': each target, then its
 # description without Markdown, wrapped at 78 columns.
 /^## Targets/ { on = 1; next }
 on && /^## / { exit }

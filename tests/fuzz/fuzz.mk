@@ -1,6 +1,6 @@
 # Make targets for sanitizers and fuzzing (tests/fuzz/README.md).
 # Included by the top-level Makefile; every target works from the repo root.
-# What each target does: README.md, "Targets" ('make help' prints it).
+# What each target does: doc/targets.md ('make help' prints it).
 # They build what build/fork/tree holds, assembled first if it is missing
 # or older than patches/ (the file target 'tree'; a maintainer's commits
 # not yet exported are kept).

@@ -1,6 +1,6 @@
 # Make targets of the DCO deletion-storm rig (tests/storm/, doc/storm.md).
 # Included by the top-level Makefile; every target works from the repo root.
-# What each target does: README.md, "Targets" ('make help' prints it).
+# What each target does: doc/targets.md ('make help' prints it).
 # Knobs (make VAR=... or env): STORM_N, STORM_K, STORM_SCENARIOS, STORM_BUILDS,
 #   STORM_EXTRA_*, STORM_CI_*, STORM_RESULTS, FORK_OPENVPN, STOCK_OPENVPN,
 #   UPSTREAM26_OPENVPN, STORM_DEB_DIR (doc/storm.md); the guest's VM_*
