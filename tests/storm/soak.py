@@ -11,9 +11,15 @@ OUTPREFIX.png, prints the table and exits 1 unless, after every cycle:
 instances = clients = kernel peers (0 stale, nobody missing), the free
 peer-ids are exactly those no instance holds (the FIFO lost none),
 nothing is deferred and no resync is pending; the open fds never exceed
-those after cycle 1; and neither the RSS nor the deferred queue's room is
-higher in the second half of the cycles than in the first (within 5% for
-the RSS: malloc's arenas settle over the first cycles).
+those after cycle 1; the RSS is not higher in the second half of the
+cycles than in the first (within 5%: malloc's arenas settle over the
+first cycles); and the deferred queue's room stays within 2N.  The room
+is a high-water mark, not a count: ovpn_defer_msg() doubles it when the
+DEL_PEERs deferred at one time outgrow it and never shrinks it, so one
+storm that goes through the queue raises it once, to at most the power
+of two above N; it is bounded by 2N unless something keeps entries.  (The
+first 20-cycle run, 7 Dec 2026, failed an earlier rule, "no higher in the
+second half", with 0 -> 256 at N=512: doc/storm.md, "Soak".)
 """
 import csv
 import sys
@@ -52,10 +58,10 @@ def main():
                 bad.append("RSS grew: %d KiB at most in cycles %d-%d, %d KiB in cycles %d-%d"
                            % (rss1, first[0]["cycle"], first[-1]["cycle"], rss2,
                               second[0]["cycle"], second[-1]["cycle"]))
-            room1 = max(r["deferred_room"] for r in first)
-            room2 = max(r["deferred_room"] for r in second)
-            if room2 > room1:
-                bad.append("the deferred queue's room grew from %d to %d" % (room1, room2))
+        n = max(r["kernel_peers"] for r in rows)
+        room = max(r["deferred_room"] for r in cycles)
+        if room > 2 * max(n, 32):
+            bad.append("the deferred queue's room grew to %d, beyond 2N = %d" % (room, 2 * n))
 
     head = ["cycle", "kind", "RSS MiB", "open fds", "instances", "clients", "kernel peers",
             "free peer-ids", "deferred (room)", "resync pending"]

@@ -540,7 +540,10 @@ trigger_queue() {
 # ping-restart and reconnect by themselves.
 trigger_usr1() {
     gssh "kill -USR1 $SERVER_PID" || die "cannot signal the server"
-    T_DROP=$(date +%s.%N) T_EXP=$T_DROP T_FROM=$T_DROP
+    # the clients start coming back within seconds: sample until the
+    # instances and the kernel's peers agree, as in mixed (RESAMPLE), or
+    # the management sample's lag behind a reconnect surge reads as stale
+    T_DROP=$(date +%s.%N) T_EXP=$T_DROP T_FROM=$T_DROP RESAMPLE=1
     event "storm $1: SIGUSR1: the server restarts in place and closes every instance"
 }
 
@@ -654,7 +657,7 @@ overrun_counts() {
 one_storm() {
     local s=$1 load trigger restore now kp_after stale t_zero secs inst kp stf rej alive reconn outcome cpu0 cpu1 cpu t1
     read -r load trigger restore <<<"${PLAN[$SCENARIO]}"
-    T_DROP=0 T_EXP=0 T_FROM=0 LEFT=0 DROPS="" OV_JSON=""
+    T_DROP=0 T_EXP=0 T_FROM=0 LEFT=0 RESAMPLE=0 DROPS="" OV_JSON=""
     log "=== storm $s/$K ($BUILD_LABEL, $SCENARIO, N=$N) ==="
     if [[ $load == stress ]]; then
         STRESS_PID=$(gssh "nohup stress-ng --cpu $VM_CPUS --timeout $((SERVER_TIMEOUT + GRACE + 20))s >/dev/null 2>&1 </dev/null & echo \$!")
@@ -686,7 +689,7 @@ one_storm() {
     t1=$SECONDS
     while :; do
         inst=$(nclients); inst=${inst:--1}; kp=$(kpeers)
-        if ((LEFT == 0 || inst == kp || SECONDS - t1 >= 20)); then break; fi
+        if (((LEFT == 0 && !RESAMPLE) || inst == kp || SECONDS - t1 >= 20)); then break; fi
         sleep 2
     done
     stf=$(status_file_clients)
