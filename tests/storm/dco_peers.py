@@ -95,16 +95,6 @@ def recv_all(sock, seq):
                 return
 
 
-def family_id(sock):
-    req = msg(GENL_ID_CTRL, NLM_F_REQUEST, 1, CTRL_CMD_GETFAMILY,
-              nla(CTRL_ATTR_FAMILY_NAME, b"ovpn-dco-v2\0"))
-    sock.send(req)
-    for _, payload in recv_all(sock, 1):
-        attrs = parse_attrs(payload[4:])
-        return struct.unpack("H", attrs[CTRL_ATTR_FAMILY_ID][:2])[0]
-    raise OSError("no ovpn-dco-v2 family")
-
-
 def mcast_groups(sock):
     """The ids of ovpn-dco-v2's multicast groups."""
     req = msg(GENL_ID_CTRL, NLM_F_REQUEST, 2, CTRL_CMD_GETFAMILY,
@@ -117,6 +107,10 @@ def mcast_groups(sock):
                   for g in parse_attrs(attrs.get(CTRL_ATTR_MCAST_GROUPS, b"")).values()]
         return fid, groups
     raise OSError("no ovpn-dco-v2 family")
+
+
+def family_id(sock):
+    return mcast_groups(sock)[0]
 
 
 def monitor(ifname):
