@@ -82,6 +82,13 @@ def read_series(path, sep):
     return tuple(out)
 
 
+def read_notify(d):
+    """(time, peer-id) of each DEL_PEER the kernel sent for the server's
+    interface (notify.log of dco_peers --monitor), its overrun lines
+    (peer-id -1) left out."""
+    return [(t, v) for t, v in read_series(os.path.join(d, "notify.log"), " ") if v >= 0]
+
+
 def add_drain(rows, d):
     """Set each storm row's drain_secs: seconds from the first kernel-peer
     sample of 0 (guest clock, dco_peers every second) to the first
@@ -94,7 +101,7 @@ def add_drain(rows, d):
     server, the drain column the server and the module).  The clocks agree
     to about 1 s."""
     kpeers = read_series(os.path.join(d, "kpeers.log"), " ")
-    notify = [(t, v) for t, v in read_series(os.path.join(d, "notify.log"), " ") if v >= 0]
+    notify = read_notify(d)
     samples = read_series(os.path.join(d, "samples.csv"), ",")
     starts = [r["t_storm"] for r in rows] + [float("inf")]
     for i, r in enumerate(rows):
@@ -428,7 +435,7 @@ def plot(prefix, runs):
             if kpeers:
                 ax.plot([t - t0 for t, _ in kpeers], [v for _, v in kpeers], color=c, lw=1,
                         ls="--", alpha=0.7, label="%s: kernel peers (ovpn-dco)" % m["build"])
-            notify = [(t, v) for t, v in read_series(os.path.join(d, "notify.log"), " ") if v >= 0]
+            notify = read_notify(d)
             if notify and rows:
                 # per storm: the peers the kernel has not notified yet
                 starts = [r["t_storm"] for r in rows] + [float("inf")]
