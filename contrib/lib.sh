@@ -53,6 +53,21 @@ die()
     exit 1
 }
 
+# series_release DIR UVER: the series release N that DIR/debian-fork/release
+# names (DIR: this repository, or a checkout of one of its commits), once
+# a patch of DIR/patches defines the version string "dco-fork UVER-N" that
+# goes with it; the two must be equal (doc/support.md, "How fixes are
+# added").
+series_release()
+{
+    local dir=$1 uver=$2 release
+    release=$(awk '$1 == "release" { print $2 }' "$dir/debian-fork/release")
+    [ -n "$release" ] || die "no 'release' line in $dir/debian-fork/release"
+    grep -qF "\"dco-fork $uver-$release\"" "$dir"/patches/*.patch \
+        || die "debian-fork/release says release $release but no patch defines \"dco-fork $uver-$release\"; keep them equal"
+    printf '%s\n' "$release"
+}
+
 # need_tool TOOL PACKAGE: stop with a message naming the missing tool.
 need_tool()
 {

@@ -71,6 +71,9 @@
  *       bit 5      TCP: the client drops the connection and opens a new
  *                  one first
  *       bit 6      no packet, only the clock advances
+ *       bit 7      UDP: the datagram comes from the unspecified address
+ *                  0.0.0.0 (what a host on the server's link can send as
+ *                  a broadcast, or a TAP client through the tunnel)
  *     bytes 1-2  length (big endian), then that many bytes
  *   Any occurrence of the 8 bytes "SERVERID" in a packet (before the
  *   wrap) is replaced with the server's session id as the peer would have
@@ -140,6 +143,7 @@
 #define CTL_PEER2_RAW       0x10
 #define CTL_RECONNECT       0x20
 #define CTL_NO_PACKET       0x40
+#define CTL_UNSPEC_SRC      0x80
 
 #define N_CONFIGS           8
 
@@ -1075,7 +1079,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CLEAR(from);
             bool peer2 = (ctl & CTL_PEER2_RAW) != 0;
             from.addr.in4.sin_family = AF_INET;
-            from.addr.in4.sin_addr.s_addr = htonl(peer2 ? 0xC6336402 : 0xC6336401);
+            from.addr.in4.sin_addr.s_addr = (ctl & CTL_UNSPEC_SRC) ? htonl(INADDR_ANY)
+                                            : htonl(peer2 ? 0xC6336402 : 0xC6336401);
             from.addr.in4.sin_port = htons(peer2 ? 1195 : 1194);
         }
 

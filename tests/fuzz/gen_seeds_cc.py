@@ -56,6 +56,7 @@ WRAP = 0x08
 PEER2_RAW = 0x10
 RECONNECT = 0x20
 NO_PACKET = 0x40
+UNSPEC_SRC = 0x80  # UDP: from 0.0.0.0 (no seed uses it: the fuzzer must find it)
 
 CLIENT_SID = b"\x11\x22\x33\x44\x55\x66\x77\x88"
 SERVER_SID = b"SERVERID"

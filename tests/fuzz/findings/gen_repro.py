@@ -24,7 +24,9 @@ F1-F3 and F5 are the inputs libFuzzer saved (byte for byte); F4 is built
 with the seed generator's helpers.  C1 (the control channel harness):
 cc-finding-1 is the minimised input libFuzzer saved, cc-finding-1-v2 the
 first one it saved (byte for byte), cc-finding-1-tcp-none the sequence as
-the issue describes it, built with gen_seeds_cc.py's helpers.
+the issue describes it, built with gen_seeds_cc.py's helpers.  C2:
+cc-finding-2 is the minimised input libFuzzer saved, cc-finding-2-none
+the one-packet case, built with the helpers.
 """
 
 import os
@@ -68,6 +70,11 @@ FOUND_CC = {
     "cc-finding-1-v2": "0308001450112233445566778800000000000001000200014400"
                        "0008001450112233445566778800000000000001000200014400"
                        "00460000470000460000470000",
+    # UDP, tls-crypt-v2 (legacy packet-ids), one record from 0.0.0.0 (ctl
+    # bit 7): a V3 reset creates the instance, the server rejects the
+    # next packet's source and reads the --remote list it has not
+    # (SIGSEGV in link_socket_bad_incoming_addr())
+    "cc-finding-2": "03ae000e5011223377010000" "44",
 }
 
 
@@ -97,6 +104,12 @@ def main():
         + cc.rec(cc.control(cc.P_CONTROL_HARD_RESET_CLIENT_V2, 0,
                             cc.TLV_RESEND_WKC))
         + cc.rec(cc.ack([0])))
+    # UDP, no wrap: one hard reset from 0.0.0.0; the HMAC cookie answer
+    # ends the server in process_outgoing_link()'s ASSERT
+    inputs["cc-finding-2-none"] = (
+        bytes([0])
+        + cc.rec(cc.control(cc.P_CONTROL_HARD_RESET_CLIENT_V2, 0, b""),
+                 ctl=cc.UNSPEC_SRC))
     for name, data in sorted(inputs.items()):
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
