@@ -2,7 +2,11 @@
 """Count the peers the ovpn-dco-v2 kernel module holds on an interface.
 
 Runs inside the guest.  Sends OVPN_CMD_GET_PEER with NLM_F_DUMP over generic
-netlink (family "ovpn-dco-v2") and counts the replies.  Usage:
+netlink (family "ovpn-dco-v2") and counts the replies.  Where that family
+does not exist, the in-kernel module of Linux 6.16 and later is used
+instead (family "ovpn", include/uapi/linux/ovpn.h: OVPN_CMD_PEER_GET, and
+OVPN_CMD_PEER_DEL_NTF with the peer nested for --monitor; not --flood).
+Usage:
     dco_peers [IFNAME]          -> prints the number of peers
     dco_peers --loop IFNAME S   -> prints "<unix time> <peers>" every S seconds
     dco_peers --peers IFNAME    -> prints "<peer-id> <remote address:port>"
@@ -48,6 +52,19 @@ OVPN_DEL_PEER_ATTR_PEER_ID = 2
 OVPN_ATTR_GET_PEER = 8
 OVPN_GET_PEER_RESP_ATTR_PEER_ID, OVPN_GET_PEER_RESP_ATTR_SOCKADDR_REMOTE = 1, 2
 NLA_F_NESTED = 0x8000  # strict validation wants nests marked as such
+# The in-kernel module (family "ovpn"): the numbers of include/uapi/linux/
+# ovpn.h as Debian's linux-libc-dev 7.3.4-1~bpo13+1 ships it (generated from
+# Documentation/netlink/specs/ovpn.yaml).  Its DEL_PEER reasons have the
+# numbers of ovpn-dco-v2's (0 teardown, 1 userspace, 2 expired, 3 transport
+# error, 4 transport disconnect).
+OVPN_CMD_PEER_GET, OVPN_CMD_PEER_DEL_NTF = 3, 5
+OVPN_A_IFINDEX, OVPN_A_PEER = 1, 2
+OVPN_A_PEER_ID, OVPN_A_PEER_REMOTE_IPV4, OVPN_A_PEER_REMOTE_PORT = 1, 2, 5
+OVPN_A_PEER_DEL_REASON = 15
+# Which family answers: ovpn-dco-v2 first (the only one the rig knew
+# before; its requests are unchanged), then the in-kernel one.
+FAMILIES = ("ovpn-dco-v2", "ovpn")
+FAMILY = [None]  # the one found, once found
 
 
 def nla(atype, payload):
@@ -95,10 +112,10 @@ def recv_all(sock, seq):
                 return
 
 
-def mcast_groups(sock):
-    """The ids of ovpn-dco-v2's multicast groups."""
+def family_groups(sock, name):
+    """The id of family name and of its multicast groups."""
     req = msg(GENL_ID_CTRL, NLM_F_REQUEST, 2, CTRL_CMD_GETFAMILY,
-              nla(CTRL_ATTR_FAMILY_NAME, b"ovpn-dco-v2\0"))
+              nla(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0"))
     sock.send(req)
     for _, payload in recv_all(sock, 2):
         attrs = parse_attrs(payload[4:])
@@ -106,7 +123,21 @@ def mcast_groups(sock):
         groups = [struct.unpack("I", parse_attrs(g)[CTRL_ATTR_MCAST_GRP_ID][:4])[0]
                   for g in parse_attrs(attrs.get(CTRL_ATTR_MCAST_GROUPS, b"")).values()]
         return fid, groups
-    raise OSError("no ovpn-dco-v2 family")
+    raise OSError("no %s family" % name)
+
+
+def mcast_groups(sock):
+    """The ids of the family (FAMILY[0] once found) and its multicast groups."""
+    names = [FAMILY[0]] if FAMILY[0] else FAMILIES
+    for name in names:
+        try:
+            fid, groups = family_groups(sock, name)
+        except OSError:
+            if name == names[-1]:
+                raise
+            continue
+        FAMILY[0] = name
+        return fid, groups
 
 
 def family_id(sock):
@@ -125,6 +156,7 @@ def monitor(ifname):
     for g in groups:
         sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g)
     ifindex = None
+    ifindex_of = [None]  # the same, for monitor_ovpn()
     while True:
         try:
             data = sock.recv(1 << 20)
@@ -139,6 +171,10 @@ def monitor(ifname):
             ln, mtype, _, _, _ = struct.unpack_from("IHHII", data, i)
             payload = data[i + 16:i + ln]
             i += (ln + 3) & ~3
+            if FAMILY[0] == "ovpn":
+                if mtype == fid and len(payload) >= 4 and payload[0] == OVPN_CMD_PEER_DEL_NTF:
+                    monitor_ovpn(now, ifname, parse_attrs(payload[4:]), ifindex_of)
+                continue
             if mtype != fid or len(payload) < 4 or payload[0] != OVPN_CMD_DEL_PEER:
                 continue
             attrs = parse_attrs(payload[4:])
@@ -156,6 +192,23 @@ def monitor(ifname):
             print("%.3f %d %d" % (now, pid, reason), flush=True)
 
 
+def monitor_ovpn(now, ifname, attrs, ifindex_of):
+    """One OVPN_CMD_PEER_DEL_NTF of the in-kernel module, as monitor() prints."""
+    ifx = struct.unpack("I", attrs.get(OVPN_A_IFINDEX, b"\0\0\0\0")[:4])[0]
+    if ifx != ifindex_of[0]:
+        try:
+            ifindex_of[0] = socket.if_nametoindex(ifname)
+        except OSError:
+            ifindex_of[0] = None
+        if ifx != ifindex_of[0]:
+            return
+    peer = parse_attrs(attrs.get(OVPN_A_PEER, b""))
+    pid = struct.unpack("I", peer.get(OVPN_A_PEER_ID, b"\xff\xff\xff\xff")[:4])[0]
+    r = peer.get(OVPN_A_PEER_DEL_REASON, b"\xff")
+    reason = struct.unpack("I", r[:4])[0] if len(r) >= 4 else r[0]
+    print("%.3f %d %d" % (now, pid, reason), flush=True)
+
+
 def dump(ifname, seq=[10]):
     """The payloads of a GET_PEER dump of ifname, one per peer."""
     ifindex = socket.if_nametoindex(ifname)
@@ -165,7 +218,8 @@ def dump(ifname, seq=[10]):
         sock.bind((0, 0))
         fid = family_id(sock)
         seq[0] += 1
-        sock.send(msg(fid, NLM_F_REQUEST | NLM_F_DUMP, seq[0], OVPN_CMD_GET_PEER,
+        cmd = OVPN_CMD_PEER_GET if FAMILY[0] == "ovpn" else OVPN_CMD_GET_PEER
+        sock.send(msg(fid, NLM_F_REQUEST | NLM_F_DUMP, seq[0], cmd,
                       nla(OVPN_ATTR_IFINDEX, struct.pack("I", ifindex))))
         return [payload for _, payload in recv_all(sock, seq[0])]
     finally:
@@ -179,7 +233,20 @@ def count(ifname):
 def peers(ifname):
     """(peer-id, "address:port") of every peer (IPv4 remotes)."""
     out = []
-    for payload in dump(ifname):
+    payloads = dump(ifname)
+    if FAMILY[0] == "ovpn":
+        for payload in payloads:
+            peer = parse_attrs(parse_attrs(payload[4:]).get(OVPN_A_PEER, b""))
+            if OVPN_A_PEER_ID not in peer:
+                continue
+            pid = struct.unpack("I", peer[OVPN_A_PEER_ID][:4])[0]
+            remote = "?"
+            if len(peer.get(OVPN_A_PEER_REMOTE_IPV4, b"")) == 4 and OVPN_A_PEER_REMOTE_PORT in peer:
+                remote = "%s:%d" % (socket.inet_ntoa(peer[OVPN_A_PEER_REMOTE_IPV4]),
+                                    struct.unpack("!H", peer[OVPN_A_PEER_REMOTE_PORT][:2])[0])
+            out.append((pid, remote))
+        return sorted(out)
+    for payload in payloads:
         peer = parse_attrs(parse_attrs(payload[4:]).get(OVPN_ATTR_GET_PEER, b""))
         if OVPN_GET_PEER_RESP_ATTR_PEER_ID not in peer:
             continue
@@ -223,6 +290,8 @@ def flood(ifname, m, window=64):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         sock.bind((0, 0))
         fid = family_id(sock)
+        if FAMILY[0] != "ovpn-dco-v2":
+            raise OSError("--flood needs ovpn-dco-v2 (not the in-kernel ovpn)")
         ifattr = nla(OVPN_ATTR_IFINDEX, struct.pack("I", ifindex))
         for first in range(0, m, window):
             ids = range(first, min(first + window, m))

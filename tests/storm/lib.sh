@@ -5,7 +5,7 @@
 STORM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STORM_REPO=$(cd "$STORM_DIR/../.." && pwd)
 # the guest (tests/vm/README.md: VM_RELEASE picks Debian 13, the default,
-# or Debian 12), its ssh helpers and log/die
+# Debian 12 or debian13-bpo), its ssh helpers and log/die
 VM_LOG_TAG=storm
 # shellcheck source=../vm/lib.sh
 . "$STORM_REPO/tests/vm/lib.sh"
@@ -53,9 +53,9 @@ kill_tracked() {
 # the script may define storm_exit_hook (called with the exit status)
 # to report before that.
 storm_guest_for_script() {
-    # the storm scripts need ovpn-dco
-    [[ -n $GUEST_DCO_DKMS ]] ||
-        die "the storm scripts need a guest with ovpn-dco; the $VM_RELEASE guest has none (GUEST_DCO_DKMS)"
+    # the storm scripts need ovpn-dco, or the kernel's own ovpn (debian13-bpo)
+    [[ -n $GUEST_DCO_DKMS$GUEST_KMOD ]] ||
+        die "the storm scripts need a guest with ovpn-dco; the $VM_RELEASE guest has none (GUEST_DCO_DKMS, GUEST_KMOD)"
     "$STORM_REPO/contrib/install-deps" storm >&2
     export STORM_DEPS_INSTALLED=1 # the storm.sh runs of this script need not check again
     STORM_STARTED_GUEST=0

@@ -65,6 +65,18 @@
 # STORM_FLOOD=3000 (foreign DEL_PEERs queued in 'overrun'),
 # STORM_UDP_RMEM=4194304 (guest net.core.rmem_default, see doc/storm.md),
 # STORM_HAND_WINDOW=90 (the clients' --hand-window, see start_client()),
+# STORM_SERVER=guest (the server is the guest image's own /usr/sbin/openvpn,
+# Debian's package of the pin file's GUEST_OPENVPN as dpkg-query reports it,
+# run as it is, nothing copied in; BUILD then only names the results:
+# 'VM_RELEASE=debian13-bpo STORM_SERVER=guest storm.sh run openvpn-2.7.8
+# storm 64' storms trixie-backports' openvpn 2.7.8 on kernel 7.3's in-tree
+# ovpn module, doc/storm-ovpn-2.7.md; the default, STORM_SERVER=rig, is
+# BUILD as above).  On a guest with the in-kernel ovpn module (GUEST_KMOD,
+# debian13-bpo) the server's interface must be of kind ovpn instead of
+# ovpn-dco, and overrun and soak (a second ovpn-dco interface and
+# dco_peers --flood; the fork's SIGUSR2 bookkeeping) are refused.  The
+# server configuration is the same for every server: openvpn 2.7.8 takes
+# it unchanged (doc/storm-ovpn-2.7.md: what 2.7 does differently with it).
 # STORM_SANITIZE=1 (the server binary is built with ASan+UBSan, e.g. by
 # 'make storm-asan': every report is fatal, leaks are checked when it
 # exits, and the reports are copied to $OUT/sanitizer.txt; the run exits
@@ -88,6 +100,11 @@ REJECT_PAT='would exceed maximum number of clients'
 FLOOD=${STORM_FLOOD:-3000}
 UDP_RMEM=${STORM_UDP_RMEM:-4194304}
 FLOOD_DEV=ovpnflood       # foreign ovpn-dco interface no openvpn uses
+STORM_SERVER=${STORM_SERVER:-rig}
+# The link kind of the server's DCO interface: ovpn-dco-v2's, or that of
+# the kernel's own module (debian13-bpo: ovpn, tests/vm/lib.sh GUEST_KMOD).
+DCO_KIND=ovpn-dco
+if [[ -z $GUEST_DCO_DKMS && $GUEST_KMOD == ovpn ]]; then DCO_KIND=ovpn; fi
 
 # What one storm of each scenario does (one_storm): whether the guest's
 # CPU is loaded meanwhile (stress-ng; not while the server is stopped),
@@ -115,15 +132,20 @@ BUILD=${2:?build}
 SCENARIO=${3:?scenario}
 N=${4:-64}
 K=${5:-2}
-case $BUILD in
-    fork) BIN=$FORK_OPENVPN ;;
-    stock) BIN=$STOCK_OPENVPN ;;
-    upstream-2.6) BIN=$UPSTREAM26_OPENVPN ;;
-    debian12 | debian13 | debian-archive) BIN="" ;;
+[[ $STORM_SERVER == rig || $STORM_SERVER == guest ]] || die "STORM_SERVER=$STORM_SERVER: unknown (rig or guest)"
+case $STORM_SERVER:$BUILD in
+    guest:*) BIN="" ;;
+    *:fork) BIN=$FORK_OPENVPN ;;
+    *:stock) BIN=$STOCK_OPENVPN ;;
+    *:upstream-2.6) BIN=$UPSTREAM26_OPENVPN ;;
+    *:debian12 | *:debian13 | *:debian-archive) BIN="" ;;
     *) BIN=$BUILD; BUILD=$(basename "$(dirname "$BIN")") ;;
 esac
 BUILD_LABEL=${STORM_BUILD_LABEL:-$BUILD}
 [[ -n ${PLAN[$SCENARIO]:-} || $SCENARIO == float ]] || usage
+if [[ $DCO_KIND == ovpn && ($SCENARIO == overrun || $SCENARIO == soak) ]]; then
+    die "$SCENARIO needs ovpn-dco-v2 (a second ovpn-dco interface, dco_peers --flood); the $VM_RELEASE guest has the in-kernel ovpn"
+fi
 [[ -z $BIN || -x $BIN ]] || die "openvpn binary for '$BUILD' not found: $BIN (set FORK_OPENVPN/STOCK_OPENVPN)"
 [[ -x $CLIENT_OPENVPN ]] || die "client openvpn not found: $CLIENT_OPENVPN (set CLIENT_OPENVPN)"
 PROTO=udp
@@ -271,7 +293,11 @@ start_server() {
     if [[ -z $BIN ]]; then
         # shellcheck source=guest-openvpn.sh
         . "$STORM_DIR/guest-openvpn.sh"
-        if [[ $BUILD == debian-archive ]]; then gbin=$(guest_debian_openvpn); else gbin=$(guest_install_deb "$BUILD"); fi
+        if [[ $STORM_SERVER == guest || $BUILD == debian-archive ]]; then
+            gbin=$(guest_debian_openvpn)
+        else
+            gbin=$(guest_install_deb "$BUILD")
+        fi
     else
         log "installing server binary ($BIN) and config in the guest"
         gscp_to "$BIN" "$gbin"
@@ -291,13 +317,17 @@ start_server() {
     sleep 2
     SERVER_PID=$(gssh "cat $GDIR/server.pid")
     gssh "kill -0 $SERVER_PID" || { gscp_from "$GDIR/server.log" "$OUT/server.log" || true; die "server exited"; }
-    # DCO must really be in use: the interface must be an ovpn-dco one.
-    if [[ $(gssh "ip -d link show dev $DEV" 2>/dev/null) != *ovpn-dco* ]]; then
+    # DCO must really be in use: the interface must be an ovpn-dco one (of
+    # kind ovpn on a guest with the in-kernel module).
+    local link
+    link=$(gssh "ip -d link show dev $DEV" 2>/dev/null) || link=""
+    if [[ $DCO_KIND == ovpn-dco && $link != *ovpn-dco* ]] ||
+        [[ $DCO_KIND == ovpn && ! $link =~ (^|[[:space:]])ovpn([[:space:]]|$) ]]; then
         gscp_from "$GDIR/server.log" "$OUT/server.log" || true
         gssh "ip -d link show dev $DEV" >&2 || true
-        die "server is NOT using ovpn-dco (fell back to userspace?); see $OUT/server.log"
+        die "server is NOT using $DCO_KIND (fell back to userspace?); see $OUT/server.log"
     fi
-    log "server pid $SERVER_PID (guest), $DEV is ovpn-dco: $(gssh "grep -m1 -o 'DCO version.*' $GDIR/server.log" || true)"
+    log "server pid $SERVER_PID (guest), $DEV is $DCO_KIND: $(gssh "grep -m1 -o 'DCO version.*' $GDIR/server.log" || true)"
     KPEERS_PID=$(gssh "nohup dco_peers --loop $DEV 1 >$GDIR/kpeers.log 2>/dev/null </dev/null & echo \$!")
     # every DEL_PEER notification the kernel sends for $DEV, timed as a
     # real-time listener receives it (stress-ng must not delay it)

@@ -39,6 +39,18 @@ customize() {
         inchroot apt-get purge -y -q --auto-remove linux-headers-amd64 "linux-headers-$kver" >/dev/null 2>&1 || true
         echo ovpn-dco-v2 >"$ROOT/etc/modules-load.d/ovpn-dco.conf"
     fi
+    # >>> kmod: a guest whose kernel has the module in-tree (GUEST_KMOD, e.g.
+    # debian13-bpo.env: ovpn), from GUEST_BACKPORTS.  guest_key (lib.sh)
+    # leaves these '# >>> kmod' blocks out of the key of the releases that
+    # set neither, so their cached images stay valid: the blocks do nothing
+    # there.
+    if [[ -n ${GUEST_KMOD:-} ]]; then
+        mod=$(find "$ROOT/lib/modules/$kver" -name "$GUEST_KMOD.ko*" -print -quit)
+        [[ -n $mod ]] || die "kernel module $GUEST_KMOD missing in $kver"
+        log "  module: ${mod#"$ROOT"} (in-tree)"
+        echo "$GUEST_KMOD" >"$ROOT/etc/modules-load.d/$GUEST_KMOD.conf"
+    fi
+    # <<< kmod
     inchroot apt-get clean
     # The guest never reaches an archive.  Without sources, 'apt-get
     # update' (autopkgtest runs it when it resets the testbed's apt
@@ -69,6 +81,19 @@ ExecStart=/sbin/ip addr add $VM_GUEST_IP/24 dev eth0
 WantedBy=multi-user.target
 EOF
     ln -sf /etc/systemd/system/vm-net.service "$ROOT/etc/systemd/system/multi-user.target.wants/vm-net.service"
+    # >>> kmod: the guest's address from the kernel command line (vm.sh
+    # boots with dcofork.vm_ip=VM_GUEST_IP), the built-in one without it, so
+    # that this guest can run on another subnet next to a default one
+    if [[ -n ${GUEST_KMOD:-} ]]; then
+        cat >"$ROOT/usr/local/sbin/vm-net-addr" <<EOF
+#!/bin/sh
+ip=\$(sed -n 's/.*dcofork[.]vm_ip=\\([0-9.]*\\).*/\\1/p' /proc/cmdline)
+exec /sbin/ip addr add "\${ip:-$VM_GUEST_IP}/24" dev eth0
+EOF
+        chmod 755 "$ROOT/usr/local/sbin/vm-net-addr"
+        sed -i "s|^ExecStart=/sbin/ip addr add .*|ExecStart=/usr/local/sbin/vm-net-addr|" "$ROOT/etc/systemd/system/vm-net.service"
+    fi
+    # <<< kmod
     # Nothing should time-sync or update behind our back.
     for u in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer; do
         ln -sf /dev/null "$ROOT/etc/systemd/system/$u"
@@ -130,6 +155,12 @@ if [[ -n $GUEST_DCO_DKMS ]]; then
         PKGS+=("openvpn-dco-dkms=$GUEST_DCO_DKMS")
     fi
 fi
+# >>> kmod: the storm tools without dkms or headers; initramfs-tools, which
+# the customize hook uses (the backports kernel names dracut first); the
+# backports kernel's linux-base
+if [[ -n ${GUEST_KMOD:-} ]]; then PKGS+=(nftables stress-ng python3-minimal initramfs-tools); fi
+if [[ -n ${GUEST_LINUX_BASE:-} ]]; then PKGS+=("linux-base=$GUEST_LINUX_BASE"); fi
+# <<< kmod
 # without dkms (which brings it), autopkgtest's dpkg-source needs it
 if [[ -n ${GUEST_DPKG_DEV:-} ]]; then PKGS+=("dpkg-dev=$GUEST_DPKG_DEV"); fi
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/id_ed25519"
@@ -138,6 +169,13 @@ log "building the $VM_RELEASE guest: mmdebstrap $GUEST_SUITE (${#PKGS[@]} packag
 HOOKS=()
 if [[ -n $VM_DCO_DKMS_DEB ]]; then HOOKS+=(--customize-hook="copy-in $VM_DCO_DKMS_DEB /tmp"); fi
 HOOKS+=(--customize-hook="'$VM_DIR/build.sh' customize \"\$1\"")
+# >>> kmod: the second suite (its pinned versions win by '='; the rest
+# stays trixie's, backports having apt's priority 100); the customize hook
+# removes the list with the others
+if [[ -n ${GUEST_BACKPORTS:-} ]]; then
+    HOOKS+=(--setup-hook="printf 'deb %s %s main\\n' '$MIRROR' '$GUEST_BACKPORTS' >\"\$1/etc/apt/sources.list.d/backports.list\"")
+fi
+# <<< kmod
 # the hook runs build.sh again, in mmdebstrap's environment: the same
 # guest, and WORK says where the key is and where kernel and initrd go
 export VM_RELEASE VM_DCO_DKMS_DEB VM_GUEST_IP WORK

@@ -14,19 +14,25 @@ log() { printf '[%s %s] %s\n' "${VM_LOG_TAG:-vm}" "$(date -u +%H:%M:%S)" "$*" >&
 die() { log "ERROR: $*"; exit 1; }
 
 # Which guest: debian13 (default; the storm rig's guest and the testbed of
-# Debian 13's isolation-machine autopkgtests) or debian12 (Debian 12's
+# Debian 13's isolation-machine autopkgtests), debian12 (Debian 12's
 # kernel and ovpn-dco: the storms of Debian 12's packages and Debian 12's
-# autopkgtests).  Each is pinned in tests/vm/<release>.env.
+# autopkgtests) or debian13-bpo (trixie-backports' kernel 7.3 with its
+# in-tree ovpn module and openvpn 2.7.8: doc/storm-ovpn-2.7.md).  Each is
+# pinned in tests/vm/<release>.env.
 VM_RELEASE=${VM_RELEASE:-debian13}
 case $VM_RELEASE in
-    debian12|debian13) VM_PINS=$VM_DIR/$VM_RELEASE.env ;;
+    debian12|debian13|debian13-bpo) VM_PINS=$VM_DIR/$VM_RELEASE.env ;;
     *)
-        printf 'VM_RELEASE=%s: unknown (debian12 or debian13)\n' "$VM_RELEASE" >&2
+        printf 'VM_RELEASE=%s: unknown (debian12, debian13 or debian13-bpo)\n' "$VM_RELEASE" >&2
         exit 1
         ;;
 esac
 # shellcheck source=tests/vm/debian13.env
 . "$VM_PINS"
+# Only debian13-bpo.env sets these (build.sh's '# >>> kmod' blocks): the
+# module of the kernel itself to load (ovpn), and the second suite.
+GUEST_KMOD=${GUEST_KMOD:-}
+GUEST_BACKPORTS=${GUEST_BACKPORTS:-}
 
 # Where built guests are cached (outside the repo), per-run state (pid
 # file, ssh control socket, console log), and the network namespace and
@@ -46,9 +52,19 @@ VM_CPUS=${VM_CPUS:-2}
 VM_DCO_DKMS_DEB=${VM_DCO_DKMS_DEB:-}
 
 # Cache key: the release's pins, the build recipe and the local module
-# package if there is one; any change builds a new guest.
+# package if there is one; any change builds a new guest.  build.sh's
+# '# >>> kmod' ... '# <<< kmod' blocks act only for a release that sets
+# GUEST_KMOD or GUEST_BACKPORTS; the key of the others leaves them out
+# (so that adding debian13-bpo kept the debian12/debian13 keys).
+guest_recipe() {
+    if [[ -n $GUEST_KMOD$GUEST_BACKPORTS ]]; then
+        cat "$VM_DIR/build.sh"
+    else
+        sed '/^ *# >>> kmod/,/^ *# <<< kmod/d' "$VM_DIR/build.sh"
+    fi
+}
 guest_key() {
-    cat "$VM_PINS" "$VM_DIR/build.sh" ${VM_DCO_DKMS_DEB:+"$VM_DCO_DKMS_DEB"} |
+    { cat "$VM_PINS"; guest_recipe; cat ${VM_DCO_DKMS_DEB:+"$VM_DCO_DKMS_DEB"} /dev/null; } |
         sha256sum | cut -c1-16
 }
 guest_dir() { printf '%s/guest-%s\n' "$VM_CACHE_ROOT" "$(guest_key)"; }

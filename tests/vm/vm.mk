@@ -1,5 +1,6 @@
 # Make targets of the fork's qemu guest (tests/vm/README.md).  Included by
-# the top-level Makefile; VM_RELEASE=debian12 picks Debian 12's guest.
+# the top-level Makefile; VM_RELEASE=debian12 picks Debian 12's guest,
+# VM_RELEASE=debian13-bpo trixie-backports' kernel 7.3 and openvpn 2.7.8.
 
 .PHONY: vm-guest vm-up vm-down
 

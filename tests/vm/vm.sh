@@ -1,6 +1,6 @@
 #!/bin/bash
 # The fork's qemu guest (tests/vm/README.md): one Debian release with its
-# own kernel (VM_RELEASE=debian13, the default, or debian12), booted under
+# own kernel (VM_RELEASE=debian13, the default, debian12 or debian13-bpo), booted under
 # TCG on a tap in a network namespace of its own that routes nowhere.
 #   vm.sh build      build the image unless it is cached (build.sh)
 #   vm.sh up         build (cached), create netns + tap, boot, wait for ssh
@@ -60,7 +60,9 @@ ssh_master_stop() {
 }
 
 # One boot of the guest image $1 (kernel arguments: $2 is the IPv6
-# switch): 0 once ssh answers, 1 if the guest kernel panicked.
+# switch): 0 once ssh answers, 1 if the guest kernel panicked.  A
+# debian13-bpo guest takes its address from dcofork.vm_ip (build.sh); the
+# others have VM_GUEST_IP of their build in the image.
 boot() {
     local pid t0
     log "booting the $VM_RELEASE guest (TCG, $VM_CPUS vCPU, $VM_MEM MiB)"
@@ -68,7 +70,7 @@ boot() {
     in_ns qemu-system-x86_64 -accel tcg,thread=multi -cpu max \
         -smp "$VM_CPUS" -m "$VM_MEM" \
         -kernel "$1/vmlinuz" -initrd "$1/initrd.img" \
-        -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 ${2:+$2 }quiet" \
+        -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 ${2:+$2 }${GUEST_KMOD:+dcofork.vm_ip=$VM_GUEST_IP }quiet" \
         -drive "file=$1/rootfs.img,if=virtio,format=raw,snapshot=on" \
         -netdev "tap,id=n0,ifname=$VM_TAP,script=no,downscript=no" \
         -device virtio-net-pci,netdev=n0 \
@@ -128,6 +130,11 @@ up() {
         gssh 'modprobe ovpn-dco-v2'
         dco="ovpn-dco-v2 $(gssh 'cat /sys/module/ovpn_dco_v2/version 2>/dev/null || echo loaded') (openvpn-dco-dkms $(gssh "dpkg-query -W -f='\${Version}' openvpn-dco-dkms" 2>/dev/null || echo '?'))"
     fi
+    # the kernel's own module (debian13-bpo: ovpn), loaded at boot already
+    if [[ -n $GUEST_KMOD ]]; then
+        gssh "modprobe $GUEST_KMOD"
+        dco="in-kernel $GUEST_KMOD (openvpn $(gssh "dpkg-query -W -f='\${Version}' openvpn" 2>/dev/null || echo '?'))"
+    fi
     trap - EXIT
     log "guest up after $((SECONDS - t0)) s: $GUEST_SUITE, kernel $(gssh 'uname -r'), $dco"
 }
@@ -160,7 +167,8 @@ info() {
     gd=$(guest_dir)
     printf '%s=%s\n' VM_RELEASE "$VM_RELEASE" GUEST_SUITE "$GUEST_SUITE" \
         VM_NS "$VM_NS" VM_GUEST_IP "$VM_GUEST_IP" VM_SSH_KEY "$gd/id_ed25519" \
-        VM_CONSOLE "$VM_RUN/console.log" VM_HAS_DCO "$([[ -n $GUEST_DCO_DKMS ]] && echo 1 || echo 0)"
+        VM_CONSOLE "$VM_RUN/console.log" VM_HAS_DCO "$([[ -n $GUEST_DCO_DKMS ]] && echo 1 || echo 0)" \
+        VM_DCO_MODULE "$(if [[ -n $GUEST_DCO_DKMS ]]; then echo ovpn-dco-v2; else echo "$GUEST_KMOD"; fi)"
 }
 
 case ${1:-} in
