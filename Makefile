@@ -147,6 +147,7 @@ lint:
 		$(wildcard tests/*/*.sh)
 	$(CONTRIB)/check-docs --prove
 	$(CONTRIB)/check-identity --prove
+	tests/storm/stale-build-test.sh
 
 # Every test.  One step after the other, except where bg-start-X starts
 # step X in the background and bg-wait-X waits for it and shows its log
@@ -204,6 +205,9 @@ include tests/vm/vm.mk
 
 # the rig runs the binaries these build (tests/storm/lib.sh)
 storm-ci: build
+storm-soak: build
+storm-drain: build
+storm storm-scale: build build-stock build-upstream26
 storm-tnet: build
 storm-float: build
 storm-bench-debian12: build debian12

@@ -22,8 +22,27 @@ first_existing() {
     done
     printf '%s\n' "$1"
 }
-FORK_OPENVPN=${FORK_OPENVPN:-$(first_existing "$STORM_REPO/build/fork/src/src/openvpn/openvpn" \
-    "$STORM_REPO/build/fork/dco/src/openvpn/openvpn")}
+if [[ -z ${FORK_OPENVPN:-} ]]; then
+    FORK_OPENVPN=$(first_existing "$STORM_REPO/build/fork/src/src/openvpn/openvpn" \
+        "$STORM_REPO/build/fork/dco/src/openvpn/openvpn")
+    # shellcheck disable=SC2034  # used by storm.sh, which sources this file
+    FORK_OPENVPN_IS_DEFAULT=1
+fi
+# fork_build_stale BIN [TREE]: BIN (under a contrib/build-tree directory,
+# whose .dco-fork-build stamp names the commit it built) was not built
+# from the head of TREE (build/fork/tree).  A rig run of such a binary
+# measures another release than the one the tree holds (it happened: a
+# soak of release 12's tree ran release 10's server).  Not a build-tree
+# build, or no tree: nothing to compare, not stale.
+# Tested by tests/storm/stale-build-test.sh (make lint).
+fork_build_stale() {
+    local stamp head built
+    stamp=$(dirname "$(dirname "$(dirname "$1")")")/.dco-fork-build
+    [[ -f $stamp ]] || return 1
+    head=$(git -C "${2:-$STORM_REPO/build/fork/tree}" rev-parse --verify -q HEAD 2>/dev/null) || return 1
+    read -r built _ <"$stamp"
+    [[ $built != "$head" ]]
+}
 STOCK_OPENVPN=${STOCK_OPENVPN:-$(first_existing "$STORM_REPO/build/stock/src/src/openvpn/openvpn" \
     "$STORM_REPO/build/stock/dco/src/openvpn/openvpn")}
 UPSTREAM26_OPENVPN=${UPSTREAM26_OPENVPN:-$STORM_REPO/build/fork/upstream26/src/openvpn/openvpn}

@@ -147,6 +147,9 @@ if [[ $DCO_KIND == ovpn && ($SCENARIO == overrun || $SCENARIO == soak) ]]; then
     die "$SCENARIO needs ovpn-dco-v2 (a second ovpn-dco interface, dco_peers --flood); the $VM_RELEASE guest has the in-kernel ovpn"
 fi
 [[ -z $BIN || -x $BIN ]] || die "openvpn binary for '$BUILD' not found: $BIN (set FORK_OPENVPN/STOCK_OPENVPN)"
+if [[ $BIN == "$FORK_OPENVPN" && ${FORK_OPENVPN_IS_DEFAULT:-0} == 1 ]] && fork_build_stale "$BIN"; then
+    die "$BIN was not built from the head of build/fork/tree: run 'make' first (or set FORK_OPENVPN to test that binary on purpose)"
+fi
 [[ -x $CLIENT_OPENVPN ]] || die "client openvpn not found: $CLIENT_OPENVPN (set CLIENT_OPENVPN)"
 PROTO=udp
 [[ $SCENARIO == tcp* ]] && PROTO=tcp
