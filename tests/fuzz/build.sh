@@ -18,8 +18,8 @@
 #   FUZZ_TREE  git tree to build (default build/fork/tree), REV its commit
 #   CC         compiler (fuzz: clang, else clang-14; bench_reap: gcc)
 #   FUZZ_SANITIZERS  sanitizers of the libFuzzer builds (default
-#              address,undefined; "undefined" builds a harness about three
-#              times faster that still stops on UBSan reports, SIGSEGV and
+#              address,undefined; "undefined" builds a harness about 2.4
+#              times as fast that still stops on UBSan reports, SIGSEGV and
 #              ASSERT, but not on memory errors that do not fault: use it in
 #              its own FUZZ_DIR, see tests/fuzz/README.md)
 #   FUZZ_PATCHES  patch files (-p1) applied
